@@ -1,0 +1,46 @@
+"""The indicator catalogue and the list of domains: data files shipped with the package.
+
+`data/indicators.csv` holds one row per indicator: a stable `indicator_id`, its domain, the name
+as printed in Appendix 1, unit, polarity (higher / lower / neither is better), the national
+definition it follows (or "local"), and the data return it comes from. `data/domains.csv` lists
+the domains in the scorecard's order. Both change with the national definitions, so they are
+data, not code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+POLARITIES = ("higher", "lower", "neither")
+
+
+@cache
+def _read(name: str) -> pd.DataFrame:
+    with resources.files("kpis").joinpath("data", name).open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+def indicators() -> pd.DataFrame:
+    """The indicator catalogue (a copy; all columns text, `in_appendix` as bool)."""
+    df = _read("indicators.csv").copy()
+    df["in_appendix"] = df["in_appendix"].eq("yes")
+    return df
+
+
+def domains() -> pd.DataFrame:
+    """Domains in scorecard order, with a URL-safe `slug` and `in_appendix` flag."""
+    df = _read("domains.csv").copy()
+    df["order"] = df["order"].astype(int)
+    df["in_appendix"] = df["in_appendix"].eq("yes")
+    return df.sort_values("order").reset_index(drop=True)
+
+
+def indicator(indicator_id: str) -> pd.Series:
+    """One catalogue row by id; KeyError names the id if it is not catalogued."""
+    cat = indicators().set_index("indicator_id")
+    if indicator_id not in cat.index:
+        raise KeyError(f"indicator_id {indicator_id!r} is not in the catalogue")
+    return cat.loc[indicator_id]

@@ -1,0 +1,78 @@
+"""File output that never leaves a half-written file: write to a temporary file, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success rename it over `target`.
+
+    On any exception the temporary file is removed and `target` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(target: str | Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(df: pd.DataFrame, target: str | Path, **kwargs: object) -> None:
+    with atomic_path(target) as tmp:
+        df.to_csv(tmp, index=False, **kwargs)
+
+
+def write_parquet(df: pd.DataFrame, target: str | Path) -> None:
+    with atomic_path(target) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def write_all(writers: dict[Path, Callable[[Path], None]]) -> None:
+    """Write several files as one step: every file goes to a temporary name first and all are
+    renamed only once every writer has succeeded, so a failure leaves no file changed."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in writers.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            staged.append((Path(tmp), target))
+            write(Path(tmp))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def replace_dir(built: Path, target: Path) -> None:
+    """Swap a fully built directory into place (old one removed only after the new one is in)."""
+    target = Path(target)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(built, target)
+    if old.exists():
+        shutil.rmtree(old)
