@@ -128,3 +128,18 @@ def test_missing_file(dirs, capsys):
     (dirs[0] / NARRATIVE).unlink()
     err = run_bad(dirs, capsys)
     assert NARRATIVE in err and "not found" in err
+
+
+def test_console_script_exit_code_and_message(dirs):
+    """The installed `kpis` command itself (not just main()) ends with 2 and no traceback."""
+    import subprocess
+    import sys
+
+    raw, out = dirs
+    edit(raw / APPENDIX, "Re-referrals,,24%,32%", "Re-referrals,,24%,1O5%")
+    proc = subprocess.run([sys.executable, "-m", "kpis.cli", "clean", "--raw", str(raw),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "row 26, column 'Jun-20'" in proc.stderr
+    assert (out / "scorecard.csv").read_text() == "the previous good run\n"
