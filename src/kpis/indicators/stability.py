@@ -1,0 +1,208 @@
+"""Stability: placement moves (NI 62), long-term stability (NI 63), changes of social worker.
+
+Definitions: /work/shared/reference/indicator-definitions.md (SSDA903 section) and
+child-level-formats.md (RNE/REC/PLACE codes). The code lists below are the rules; change them
+here (they are data, not logic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpis.indicators._base import (
+    NAT,
+    Context,
+    count_by_key,
+    days,
+    event_frame,
+    expand,
+    lookup,
+    shift_months,
+    to_dates,
+)
+
+#: RNE codes that start a new placement [C]: S started to be looked after, P placement and carer
+#: change, B legal status + placement + carer, T placement change same carer, U legal status +
+#: placement same carer. RNE L (legal status change only) is not a new placement [C].
+NEW_PLACEMENT_RNE = frozenset({"S", "P", "B", "T", "U"})
+#: RNE codes that keep the same carer (for NI 63 "same carer"): L (no placement change), T and U
+#: (placement change, same carer) [I: U is read as same carer from its code description].
+SAME_CARER_RNE = frozenset({"L", "T", "U"})
+#: Temporary placements, not counted as placements, nor the return to the same carer [C/I].
+TEMPORARY_PLACE = frozenset({"T0", "T1", "T2", "T3", "T4"})
+#: Placed for adoption [V]: becoming placed for adoption with the existing carer (RNE T or U into
+#: one of these) is not a placement change [V; T and U as "same carer" I].
+ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
+#: Legal statuses of an agreed series of short-term placements (short breaks), excluded from
+#: NI 62's cohort [V: "excludes children looked after only under ... short-term placements"].
+SHORT_BREAK_LS = frozenset({"V3", "V4"})
+#: Social workers: "3 or fewer" in the window is the scorecard's threshold (local).
+MAX_WORKERS = 3
+
+
+def counted_placement(e: pd.DataFrame) -> np.ndarray:
+    """Per 903 episode (sorted by child and DECOM, see Context.episodes): does its start count
+    as a new placement? RNE in NEW_PLACEMENT_RNE, and not: a temporary placement (PLACE T0–T4);
+    the return to the carer the child had before a temporary placement (same carer key: URN, else
+    provider + postcode [I]) within the same period of care; becoming placed for adoption with
+    the existing carer (RNE T/U into PLACE A3–A6)."""
+    rne = e["rne"].to_numpy()
+    place = e["place"].to_numpy()
+    carer = e["carer"].to_numpy()
+    pid = e["period"].to_numpy()
+    n = len(e)
+    if n == 0:
+        return np.zeros(0, bool)
+    temp = np.isin(place, list(TEMPORARY_PLACE))
+    ar = np.arange(n)
+    acc = np.maximum.accumulate(np.where(~temp, ar, -1))
+    last_nt = np.r_[-1, acc[:-1]]
+    has_nt = (last_nt >= 0) & (pid[np.maximum(last_nt, 0)] == pid)
+    prev_temp = np.r_[False, temp[:-1] & (pid[1:] == pid[:-1])]
+    returns = prev_temp & has_nt & (carer != "") & (carer == carer[np.maximum(last_nt, 0)])
+    adoption_same = np.isin(rne, ["T", "U"]) & np.isin(place, list(ADOPTION_PLACE))
+    return np.isin(rne, list(NEW_PLACEMENT_RNE)) & ~temp & ~returns & ~adoption_same
+
+
+def placements_3plus(ctx: Context) -> pd.DataFrame:
+    """Children looked after with 3+ placements in the last 12 months [V] (former NI 62).
+
+    Cohort: children looked after at the month-end (an SSDA903 episode open at it), except those
+    whose current legal status is a short-break one (V3/V4) [V]. Placements in the 12 months to
+    the month-end = (1 if the child was already placed when the window began — an episode with
+    DECOM before the window start and still open on that day) + episodes starting in the window
+    that count as new placements (`counted_placement`: RNE S/P/B/T/U [C]; not RNE L [C]; not
+    temporary placements T0–T4 nor the return to the same carer after one [C/I]; not becoming
+    placed for adoption with the existing carer [V]). Numerator: 3 or more. Period rule: at
+    month-end, placements in the rolling 12 months to month-end. Departs from NI 62 in using
+    every month-end instead of 31 March. Attribution: worker allocated at the month-end.
+    """
+    e = ctx.episodes
+    code = e["code"].to_numpy()
+    decom, dec = e["decom"].to_numpy(), e["dec"].to_numpy()
+    la_idx, la_m = ctx.looked_after
+    keep = ~np.isin(e["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    la_idx, la_m = la_idx[keep], la_m[keep]
+    q = code[la_idx] * ctx.nm + la_m
+    ci = np.flatnonzero(counted_placement(e))
+    i1, m1 = ctx.window_pairs(decom[ci], ctx.ws12)
+    new = count_by_key(code[ci][i1] * ctx.nm + m1, q)
+    lo = np.searchsorted(ctx.ws12, decom, "right")
+    hi = np.searchsorted(ctx.ws12, dec, "left")
+    i2, m2 = expand(lo, hi)
+    at_start = count_by_key(np.unique(code[i2] * ctx.nm + m2), q)
+    n = new + at_start
+    team, worker = ctx.attribute(code[la_idx], la_m)
+    return event_frame(
+        la_m, breakdown="", child_id=ctx.child_ids(code[la_idx]), team=team, worker=worker,
+        in_numerator=n >= 3,
+        extra={"episode_start": to_dates(decom[la_idx]), "placed_at_window_start": at_start,
+               "new_placements_in_window": new, "placements_in_window": n})
+
+
+def _dob(ctx: Context) -> np.ndarray:
+    """Date of birth (day number, NAT when unknown) per child code."""
+    out = np.full(len(ctx.children_index), NAT, dtype=np.int64)
+    ch = ctx.records.children
+    if len(ch):
+        c = ctx.child_code(ch["child_id"])
+        out[c[c >= 0]] = days(ch["dob"])[c >= 0]
+    return out
+
+
+def long_term_stability(ctx: Context) -> pd.DataFrame:
+    """Long-term stability [V] (former NI 63).
+
+    Cohort: children looked after at the month-end, under 16 on it (16th birthday after the
+    month-end; a child who is exactly 16 is out) and looked after continuously (current period of
+    care) for at least 2.5 years: period start + 30 calendar months <= month-end. Children with
+    no date of birth are left out [I]. Numerator: living with the same carer for at least 2
+    years — the current placement run (consecutive episodes of the period whose RNE is L, T or U
+    continue it [I for U]) started on or before month-end - 2 years — or placed for adoption
+    (PLACE A3–A6) where the adoption placement plus the placement before it (in the same
+    period) together last at least 2 years. Period rule: at month-end (NI 63 uses 31 March).
+    Attribution: worker allocated at the month-end.
+    """
+    e = ctx.episodes
+    la_idx, m = ctx.looked_after
+    code = e["code"].to_numpy()[la_idx]
+    me = ctx.me[m]
+    dob = _dob(ctx)[code]
+    under16 = (dob != NAT) & (me < shift_months(dob, 16 * 12))
+    pstart = e["period_start"].to_numpy()[la_idx]
+    cohort = under16 & (shift_months(pstart, 30) <= me)
+    rs = e["run_start"].to_numpy()[la_idx]
+    prs = e["prev_run_start"].to_numpy()[la_idx]
+    place = e["place"].to_numpy()[la_idx]
+    same = shift_months(rs, 24) <= me
+    adopt = np.isin(place, list(ADOPTION_PLACE)) & (prs != NAT) & (shift_months(prs, 24) <= me)
+    sel = np.flatnonzero(cohort)
+    team, worker = ctx.attribute(code[sel], m[sel])
+    return event_frame(
+        m[sel], breakdown="", child_id=ctx.child_ids(code[sel]), team=team, worker=worker,
+        in_numerator=(same | adopt)[sel],
+        extra={"dob": to_dates(dob[sel]), "period_start": to_dates(pstart[sel]),
+               "placement_start": to_dates(rs[sel]),
+               "previous_placement_start": to_dates(prs[sel]), "place": place[sel]})
+
+
+def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Distinct social workers each (child code, m) had in the window [ws[m], month-end]:
+    allocations with start <= month-end and (end >= window start, or open)."""
+    sw = ctx.sw
+    idx, mm = ctx.window_pairs(sw["start"].to_numpy(), ws, end=sw["end"].to_numpy())
+    nw = max(len(ctx.workers_index), 1)
+    pair = sw["code"].to_numpy()[idx] * ctx.nm + mm
+    triple = np.unique(pair * nw + sw["wcode"].to_numpy()[idx])
+    return count_by_key(triple // nw, code * ctx.nm + m)
+
+
+def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
+              more: bool) -> pd.DataFrame:
+    n = _worker_counts(ctx, ws, code, m)
+    team, worker = ctx.attribute(code, m)
+    innum = n > MAX_WORKERS if more else n <= MAX_WORKERS
+    return event_frame(m, breakdown="", child_id=ctx.child_ids(code), team=team, worker=worker,
+                       in_numerator=innum, extra={"social_workers_in_window": n})
+
+
+def _cla(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    la_idx, m = ctx.looked_after
+    return ctx.episodes["code"].to_numpy()[la_idx], m
+
+
+def sw_changes_12m_cla(ctx: Context) -> pd.DataFrame:
+    """Children in care with 3 or fewer social workers in the last 12 months (local definition;
+    SSDA903 SWEpisodes used as the allocation history).
+
+    Cohort: children looked after at the month-end (903). Numerator: at most 3 distinct SW_IDs
+    with an allocation overlapping the 12 months to the month-end (a child with no allocation
+    has 0 and counts as 3 or fewer [I]). Period rule: at month-end, rolling 12 months.
+    Attribution: worker allocated at the month-end.
+    """
+    code, m = _cla(ctx)
+    return _sw_frame(ctx, code, m, ctx.ws12, more=False)
+
+
+def sw_more_than_3_12m(ctx: Context) -> pd.DataFrame:
+    """Children in care with more than 3 social workers in the last 12 months: the complement of
+    `sw_changes_12m_cla` (local), same cohort, period rule and attribution."""
+    code, m = _cla(ctx)
+    return _sw_frame(ctx, code, m, ctx.ws12, more=True)
+
+
+def sw_changes_6m_all(ctx: Context) -> pd.DataFrame:
+    """All children with 3 or fewer social workers in the last 6 months (local definition).
+
+    Cohort: children with an open allocation (SWEpisodes) at the month-end. Numerator: at most 3
+    distinct workers with an allocation overlapping the 6 calendar months to the month-end.
+    Period rule: at month-end, rolling 6 months. Attribution: worker allocated at month-end.
+    """
+    keys, _ = ctx.alloc
+    code, m = keys // max(ctx.nm, 1), keys % max(ctx.nm, 1)
+    return _sw_frame(ctx, code, m, ctx.ws6, more=False)
+
+
+__all__ = ["placements_3plus", "long_term_stability", "sw_changes_12m_cla", "sw_more_than_3_12m",
+           "sw_changes_6m_all", "counted_placement", "lookup"]
