@@ -40,6 +40,8 @@ def calendar() -> np.busdaycalendar:
 
 def _to_days(x: object) -> np.ndarray:
     """Anything date-like (scalar, list, Series, Index, array) -> 1-d datetime64[D] array."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "M":
+        return x.astype("datetime64[D]")
     if isinstance(x, pd.Series | pd.Index):
         arr = pd.to_datetime(x).to_numpy()
     else:
