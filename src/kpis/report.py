@@ -37,7 +37,7 @@ from kpis.errors import InputError
 DEEP_DIVES = ("repeat_work", "stability", "workforce")
 EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>",
                              re.IGNORECASE)
-MERMAID = re.compile(r"<script type=\"module\">\s*import mermaid.*?</script>", re.DOTALL)
+INLINE_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass
@@ -143,7 +143,7 @@ def offline_html(body: str) -> str:
     """Remove scripts loaded from the network (require.js, MathJax, mermaid): the reports
     are emailed and opened offline, and contain no maths or widgets that need them."""
     body = EXTERNAL_SCRIPT.sub("", body)
-    return MERMAID.sub("", body)
+    return INLINE_SCRIPT.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), body)
 
 
 def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int) -> Job:
