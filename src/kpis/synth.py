@@ -73,7 +73,7 @@ class Params:
     """Event probabilities, durations and hazards (per council of scale 1 = Gloucestershire)."""
 
     burn_in_years: float = 7.0
-    new_children_per_year: float = 3300.0  # first referrals; chains make ~6,000 referrals/yr
+    new_children_per_year: float = 3500.0  # first referrals; chains make ~6,000 referrals/yr
     p_high_risk: float = 0.22
     rereferral_12m: float = 0.30  # P(a referral is followed by another within 12 months)
     rereferral_later: float = 0.12  # P(... followed by another 12-36 months later)
@@ -88,8 +88,8 @@ class Params:
     p_plan: float = 0.80
     plan_median_days: float = 260.0
     plan_sigma: float = 0.55
-    p_care_high: float = 0.075
-    p_care_low: float = 0.008
+    p_care_high: float = 0.15
+    p_care_low: float = 0.016
     p_short_stay: float = 0.35
     short_stay_mean_days: float = 140.0
     long_stay_median_years: float = 3.2
@@ -105,7 +105,7 @@ class Params:
     p_missing_prone: float = 0.14
     missing_rate: float = 2.5  # episodes per year for missing-prone children
     target_caseload: float = 13.3  # children per FTE the council staffs for
-    p_agency_post: float = 0.26
+    p_agency_post: float = 0.30
     permanent_tenure_years: float = 4.0
     agency_tenure_years: float = 0.9
     reallocation_rate: float = 0.35  # worker changes per year within a team
@@ -317,13 +317,12 @@ def simulate(rng: np.random.Generator, start: str, end: str, scale: float = 1.0,
                                        "LA services", "Other"]),
                              len(R) + n_extra, p=[0.3, 0.2, 0.17, 0.1, 0.13, 0.1]),
     })
-    ct = ct.drop_duplicates(["child", "day"], keep="first")
     # children who only ever had a contact
-    n_new = int((ct["child"] == -1).sum())
-    new_ids = n_child + np.arange(n_new)
-    ct.loc[ct["child"] == -1, "child"] = new_ids
-    dob = np.concatenate([dob, ct["day"].to_numpy()[-n_new:] - rng.integers(0, 17 * 365, n_new)
-                          if n_new else np.empty(0, np.int64)])
+    is_new = (ct["child"] == -1).to_numpy()
+    n_new = int(is_new.sum())
+    ct.loc[is_new, "child"] = n_child + np.arange(n_new)
+    dob = np.concatenate([dob, ct["day"].to_numpy()[is_new] - rng.integers(0, 17 * 365, n_new)])
+    ct = ct.drop_duplicates(["child", "day"], keep="first")
     sex = np.concatenate([sex, np.where(rng.random(n_new) < 0.5, 1, 2)])
     K = pd.DataFrame({"child": np.arange(len(dob)), "dob": dob, "sex": sex})
 
@@ -464,9 +463,10 @@ def _missing(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: 
     per = np.repeat(np.arange(len(P)), k)
     day = start[per] + (rng.random(len(per)) * (stop - start)[per]).astype(np.int64)
     end = day + rng.integers(0, 4, len(per))
-    return pd.DataFrame({"child": P["child"].to_numpy()[per], "start": day,
-                         "end": np.where(end <= t_end, end, OPEN),
-                         "type": np.where(rng.random(len(per)) < 0.85, "M", "A")})
+    out = pd.DataFrame({"child": P["child"].to_numpy()[per], "start": day,
+                        "end": np.where(end <= t_end, end, OPEN),
+                        "type": np.where(rng.random(len(per)) < 0.85, "M", "A")})
+    return out.drop_duplicates(["child", "start"], keep="first")
 
 
 def _oc3(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: int) -> pd.DataFrame:
