@@ -158,10 +158,20 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int) -> Job:
         with io.atomic_path(ipynb) as tmp:
             tmp_nb = tmp.with_suffix(".ipynb")
             try:
-                papermill.execute_notebook(
-                    str(job.notebook), str(tmp_nb), parameters=job.parameters,
-                    kernel_name="python3", progress_bar=False, log_output=False, cwd=str(cwd),
-                )
+                for attempt in (1, 2):
+                    try:
+                        papermill.execute_notebook(
+                            str(job.notebook), str(tmp_nb), parameters=job.parameters,
+                            kernel_name="python3", progress_bar=False, log_output=False,
+                            cwd=str(cwd),
+                        )
+                        break
+                    except papermill.PapermillExecutionError:
+                        raise  # an error in a cell: report it, do not retry
+                    except Exception:  # noqa: BLE001 - kernel failed to start (port race)
+                        if attempt == 2:
+                            raise
+                        print(f"        retry  {job.name} (kernel did not start)", flush=True)
             finally:
                 if tmp_nb.exists():
                     os.replace(tmp_nb, tmp)
