@@ -29,7 +29,7 @@ import pandas as pd
 
 from kpis import catalogue
 from kpis.indicators import repeat, stability, timeliness, workforce
-from kpis.indicators._base import NAT, OPEN, Context, days
+from kpis.indicators._base import EVENT_COLUMNS, NAT, Context, days
 from kpis.records import Records
 
 OUTPUT_COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator",
@@ -112,50 +112,89 @@ def _meta() -> pd.DataFrame:
     return catalogue.indicators().set_index("indicator_id")[["domain", "indicator", "unit"]]
 
 
-def event_rows(records: Records, indicator_id: str,
-               month_ends: pd.DatetimeIndex | None = None) -> pd.DataFrame:
-    """The event frame of one indicator (all month-ends), with `period` added."""
+#: (indicator_id, breakdown) pairs in output order
+PAIRS: list[tuple[str, str]] = [(i, b) for i, spec in REGISTRY.items() for b in spec.notes]
+
+
+def _run(ctx: Context, indicator_id: str) -> pd.DataFrame:
     if indicator_id not in REGISTRY:
         raise KeyError(f"indicator_id {indicator_id!r} is not computed by kpis.engine "
                        f"(computed: {', '.join(REGISTRY)})")
+    return REGISTRY[indicator_id].func(ctx)
+
+
+def event_rows(records: Records, indicator_id: str,
+               month_ends: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """The event frame of one indicator (all month-ends) with readable columns: period,
+    breakdown, child_id, the rule's dates and facts, in_numerator, team, worker, num, den."""
     if month_ends is None:
         month_ends = default_month_ends(records)
     ctx = Context(records, month_ends)
-    ev = REGISTRY[indicator_id].func(ctx)
-    ev.insert(0, "period", ctx.periods[ev["m"].to_numpy()] if len(ev) else [])
-    return ev
-
-
-def _aggregate(ev: pd.DataFrame, ctx: Context, level: str) -> pd.DataFrame:
-    """Sum num/den by indicator, breakdown, month-end and org unit; complete the grid."""
-    ind_bd = [(i, b) for i, spec in REGISTRY.items() if i in set(ev["indicator_id"].unique())
-              or level == "council" for b in spec.notes]
-    keys = ["indicator_id", "breakdown", "m"]
-    if level == "council":
-        g = ev.groupby(keys, sort=False)[["num", "den"]].sum().reset_index()
-        g["org_unit"] = ctx.records.council
-        grid = pd.DataFrame(ind_bd, columns=["indicator_id", "breakdown"])
-        grid = grid.loc[grid.index.repeat(ctx.nm)].reset_index(drop=True)
-        grid["m"] = np.tile(np.arange(ctx.nm), len(ind_bd))
-        out = grid.merge(g, on=keys, how="left")
-        out["org_unit"] = ctx.records.council
-    else:
-        col = "team" if level == "team" else "worker"
-        g = ev.groupby([*keys, col], sort=False)[["num", "den"]].sum().reset_index()
-        g = g.rename(columns={col: "org_unit"})
-        if level == "team":
-            units = g[["indicator_id", "breakdown", "org_unit"]].drop_duplicates()
-            # every breakdown of an indicator gets the teams seen in any of its breakdowns
-            units = units[["indicator_id", "org_unit"]].drop_duplicates().merge(
-                pd.DataFrame(ind_bd, columns=["indicator_id", "breakdown"]), on="indicator_id")
-            grid = units.loc[units.index.repeat(ctx.nm)].reset_index(drop=True)
-            grid["m"] = np.tile(np.arange(ctx.nm), len(units))
-            out = grid.merge(g, on=[*keys, "org_unit"], how="left")
-        else:
-            out = g
-    out[["num", "den"]] = out[["num", "den"]].fillna(0.0)
-    out["level"] = level
+    ev = _run(ctx, indicator_id)
+    m = ev["m"].to_numpy()
+    extras = [c for c in ev.columns if c not in EVENT_COLUMNS]
+    out = pd.DataFrame({
+        "period": ctx.periods[m] if len(m) else np.empty(0, object),
+        "breakdown": ev["breakdown"].to_numpy(dtype=object),
+        "child_id": ctx.child_ids(ev["child"].to_numpy()),
+        **{c: ev[c].to_numpy() for c in extras},
+        "in_numerator": ev["in_numerator"].to_numpy(dtype=bool),
+        "team": ctx.vocab.decode(ev["team"].to_numpy()),
+        "worker": ctx.vocab.decode(ev["worker"].to_numpy()),
+        "num": ev["num"].to_numpy(dtype=float),
+        "den": ev["den"].to_numpy(dtype=float),
+    })
     return out
+
+
+def _sums(keys: np.ndarray, num: np.ndarray, den: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unique keys with summed num and den."""
+    u, inv = np.unique(keys, return_inverse=True)
+    return (u, np.bincount(inv, weights=num, minlength=len(u)),
+            np.bincount(inv, weights=den, minlength=len(u)))
+
+
+def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
+               pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Sum num/den by (indicator, breakdown) pair, month-end and org unit; complete the grid.
+
+    Council: every pair x month-end. Team: every team seen in any row of an indicator, for
+    every breakdown of it and month-end. Worker: only units with rows that month.
+    """
+    nm, npairs = ctx.nm, len(pairs)
+    pair, m, num, den = ev["pair"], ev["m"], ev["num"], ev["den"]
+    if level == "council":
+        key = pair * nm + m
+        size = npairs * nm
+        return {"pair": np.repeat(np.arange(npairs), nm), "m": np.tile(np.arange(nm), npairs),
+                "unit": np.full(size, -1),
+                "num": np.bincount(key, weights=num, minlength=size),
+                "den": np.bincount(key, weights=den, minlength=size)}
+    unit = ev[level]
+    nu = len(ctx.vocab.labels)
+    key = (pair * nm + m) * nu + unit
+    u, sn, sd = _sums(key, num, den)
+    if level == "worker":
+        return {"pair": u // nu // nm, "m": (u // nu) % nm, "unit": u % nu, "num": sn, "den": sd}
+    # team grid: indicator of each pair, teams seen per indicator
+    ind_of_pair = np.array([list(REGISTRY).index(i) for i, _ in pairs], dtype=np.int64)
+    seen = np.unique(ind_of_pair[u // nu // nm] * nu + u % nu)
+    g_pair, g_unit = [], []
+    for p_idx in range(npairs):  # a loop over ~20 (indicator, breakdown) pairs
+        teams = seen[seen // nu == ind_of_pair[p_idx]] % nu
+        g_pair.append(np.full(len(teams), p_idx))
+        g_unit.append(teams)
+    gp = np.concatenate(g_pair) if g_pair else np.empty(0, np.int64)
+    gu = np.concatenate(g_unit) if g_unit else np.empty(0, np.int64)
+    gp, gm, gu = np.repeat(gp, nm), np.tile(np.arange(nm), len(gu)), np.repeat(gu, nm)
+    gkey = (gp * nm + gm) * nu + gu
+    order = np.argsort(gkey)
+    pos = np.searchsorted(gkey[order], u)
+    gnum, gden = np.zeros(len(gkey)), np.zeros(len(gkey))
+    gnum[order[pos]] = sn
+    gden[order[pos]] = sd
+    return {"pair": gp, "m": gm, "unit": gu, "num": gnum, "den": gden}
 
 
 def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
@@ -172,60 +211,80 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     if month_ends is None:
         month_ends = default_month_ends(records)
     ctx = Context(records, month_ends)
-    ids = list(REGISTRY) if indicators is None else list(indicators)
-    frames = []
+    ids = list(REGISTRY) if indicators is None else list(dict.fromkeys(indicators))
+    pairs = [(i, b) for i, b in PAIRS if i in ids]
+    pair_no = {p: k for k, p in enumerate(pairs)}
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("pair", "m", "team", "worker", "num",
+                                                          "den")}
     for i in ids:
-        ev = REGISTRY[i].func(ctx)[["m", "breakdown", "team", "worker", "num", "den"]]
-        ev.insert(0, "indicator_id", i)
-        frames.append(ev)
-    ev = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["indicator_id", "m", "breakdown", "team", "worker", "num", "den"])
-    ev = ev[ev["indicator_id"].isin(ids)]
-    parts = [_aggregate(ev, ctx, lv) for lv in levels]
-    out = pd.concat(parts, ignore_index=True)
-    out = out[out["indicator_id"].isin(ids)]
-    return _finish(out, ctx)
+        ev = _run(ctx, i)
+        bd = ev["breakdown"].to_numpy(dtype=object)
+        pc = np.zeros(len(ev), dtype=np.int64)
+        for b in REGISTRY[i].notes:
+            pc[bd == b] = pair_no[(i, b)]
+        cols["pair"].append(pc)
+        for c in ("m", "team", "worker", "num", "den"):
+            cols[c].append(ev[c].to_numpy())
+    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
+    for c in ("pair", "m", "team", "worker"):
+        evs[c] = evs[c].astype(np.int64)
+    parts = []
+    for lv in levels:
+        agg = _aggregate(evs, ctx, lv, pairs)
+        agg["level"] = np.full(len(agg["m"]), LEVELS.index(lv))
+        parts.append(agg)
+    out = {c: np.concatenate([p[c] for p in parts]) if parts else np.empty(0, np.int64)
+           for c in ("pair", "m", "unit", "num", "den", "level")}
+    return _finish(out, ctx, pairs)
 
 
-def _finish(out: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def _finish(out: dict[str, np.ndarray], ctx: Context,
+            pairs: list[tuple[str, str]]) -> pd.DataFrame:
     meta = _meta()
-    ids = out["indicator_id"].to_numpy(dtype=object)
-    unit = meta["unit"].reindex(ids).to_numpy(dtype=object)
-    num = out["num"].to_numpy(dtype=float)
-    den = out["den"].to_numpy(dtype=float)
+    pair = out["pair"].astype(np.int64)
+    n = len(pair)
+    labels = np.array(ctx.vocab.labels + [ctx.records.council], dtype=object)
+    unit_code = np.where(out["unit"] < 0, len(labels) - 1, out["unit"]).astype(np.int64)
+    # sort: indicator/breakdown order, level, org unit (alphabetical), period
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(labels.astype(str), kind="stable")] = np.arange(len(labels))
+    order = np.lexsort((out["m"], rank[unit_code], out["level"], pair))
+    pair, m, unit_code = pair[order], out["m"][order].astype(np.int64), unit_code[order]
+    num, den, level = out["num"][order], out["den"][order], out["level"][order]
+    p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)
+    p_bd = np.array([b for _, b in pairs] or [""], dtype=object)
+    p_unit = meta["unit"].reindex(p_ind).to_numpy(dtype=object)
+    p_note = np.array([REGISTRY[i].notes[b] if i else "" for i, b in zip(p_ind, p_bd,
+                                                                          strict=True)], object)
+    p_empty = np.array([REGISTRY[i].empty_note if i else "" for i in p_ind], dtype=object)
+    unit = p_unit[pair]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     value = np.where(unit == "percent", 100.0 * ratio, ratio)
-    notes = {(i, b): n for i, s in REGISTRY.items() for b, n in s.notes.items()}
-    empty = {i: s.empty_note for i, s in REGISTRY.items()}
-    note = np.array([notes[k] for k in zip(ids, out["breakdown"], strict=True)], dtype=object)
-    zero = den <= 0
-    note[zero] = np.array([empty[i] for i in ids[zero]], dtype=object)
-    n = len(out)
+    note = np.where(den > 0, p_note[pair], p_empty[pair])
+    const = {c: np.full(n, v, dtype=object) for c, v in
+             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"), ("flag", ""),
+              ("council", ctx.records.council))}
     res = pd.DataFrame({
-        "indicator_id": ids,
-        "domain": meta["domain"].reindex(ids).to_numpy(dtype=object),
-        "indicator": meta["indicator"].reindex(ids).to_numpy(dtype=object),
-        "breakdown": out["breakdown"].to_numpy(dtype=object),
-        "kind": np.full(n, "actual", dtype=object),
-        "comparator": np.full(n, "", dtype=object),
-        "period": ctx.periods[out["m"].to_numpy(dtype=np.int64)] if n else [],
+        "indicator_id": p_ind[pair],
+        "domain": meta["domain"].reindex(p_ind).to_numpy(dtype=object)[pair],
+        "indicator": meta["indicator"].reindex(p_ind).to_numpy(dtype=object)[pair],
+        "breakdown": p_bd[pair],
+        "kind": const["kind"],
+        "comparator": const["comparator"],
+        "period": ctx.periods[m] if n else np.empty(0, object),
         "value": value,
         "unit": unit,
         "note": note,
-        "source": np.full(n, "kpis compute", dtype=object),
-        "flag": np.full(n, "", dtype=object),
-        "council": np.full(n, ctx.records.council, dtype=object),
-        "level": out["level"].to_numpy(dtype=object),
-        "org_unit": out["org_unit"].to_numpy(dtype=object),
-        "numerator": num,
-        "denominator": den,
+        "source": const["source"],
+        "flag": const["flag"],
+        "council": const["council"],
+        "level": np.array(LEVELS, dtype=object)[level.astype(np.int64)],
+        "org_unit": labels[unit_code],
+        "numerator": num.astype(float),
+        "denominator": den.astype(float),
     })
-    order = {lv: k for k, lv in enumerate(LEVELS)}
-    ind_order = {i: k for k, i in enumerate(REGISTRY)}
-    res = res.assign(_l=res["level"].map(order), _i=res["indicator_id"].map(ind_order))
-    res = res.sort_values(["_i", "breakdown", "_l", "org_unit", "period"], kind="stable")
-    return res.drop(columns=["_l", "_i"]).reset_index(drop=True)[OUTPUT_COLUMNS]
+    return res[OUTPUT_COLUMNS]
 
 
 def month_end_of(period: str) -> pd.Timestamp:
@@ -237,25 +296,24 @@ def drilldown(records: Records, indicator_id: str, period: str, level: str = "co
               org_unit: str | None = None, breakdown: str = "") -> pd.DataFrame:
     """The child-level (or worker-level) rows behind one figure of `compute`.
 
-    One row per cohort member: child_id, the dates the rule used, `in_numerator`, team and
-    worker (plus `num`/`den` weights: summing them gives the figure's numerator and denominator).
-    `level`/`org_unit` select the team or worker (`org_unit=None` at team/worker level: all).
+    One row per cohort member: child_id, the dates and facts the rule used, `in_numerator`, team
+    and worker, and the weights `num`/`den` (their sums are the figure's numerator and
+    denominator; for percent indicators num = in_numerator and den = 1). `level`/`org_unit`
+    select a team or worker (`org_unit=None`: all rows). `breakdown` picks e.g. "in month".
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; choose from {LEVELS}")
-    if breakdown not in REGISTRY.get(indicator_id, Spec(repeat.re_referrals, {"": ""})).notes:
+    if indicator_id in REGISTRY and breakdown not in REGISTRY[indicator_id].notes:
         raise KeyError(f"{indicator_id} has no breakdown {breakdown!r}")
     ev = event_rows(records, indicator_id, pd.DatetimeIndex([month_end_of(period)]))
     ev = ev[ev["breakdown"] == breakdown]
     if level != "council" and org_unit is not None:
         ev = ev[ev[level] == org_unit]
-    cols = ["child_id"] + [c for c in ev.columns if c not in
-                           ("m", "period", "breakdown", "child_id", "team", "worker",
-                            "in_numerator", "num", "den")]
-    return ev[[*cols, "in_numerator", "team", "worker", "num", "den"]].reset_index(drop=True)
+    return ev.drop(columns=["period", "breakdown"]).reset_index(drop=True)
 
 
-__all__ = ["compute", "drilldown", "REGISTRY", "default_month_ends", "event_rows", "OPEN"]
+__all__ = ["compute", "drilldown", "REGISTRY", "default_month_ends", "event_rows",
+           "records_from"]
 
 
 DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date", "referral_date",

@@ -5,8 +5,8 @@ Every indicator function takes a `Context` and returns an *event frame*: one row
 
     m            index of the month-end in `ctx.me`
     breakdown    "" for the headline figure, else e.g. "in month"
-    child_id     the child (NA for worker rows of the workforce indicators)
-    team, worker who the row is attributed to ("unallocated" when nobody is)
+    child        the child's integer code (-1 for worker rows of the workforce indicators)
+    team, worker integer codes of labels in `ctx.vocab` (0 = "unallocated": nobody)
     in_numerator bool
     num, den     float weights summed into the numerator and denominator
     ...          the dates and facts the rule used (kept for the drill-down)
@@ -42,7 +42,39 @@ OPEN = np.int64(10_000_000)  # day number far in the future (year ~29000): an op
 UNALLOCATED = "unallocated"
 UNKNOWN_TEAM = "unknown"
 
-EVENT_COLUMNS = ["m", "breakdown", "child_id", "team", "worker", "in_numerator", "num", "den"]
+EVENT_COLUMNS = ["m", "breakdown", "child", "team", "worker", "in_numerator", "num", "den"]
+
+
+class Vocab:
+    """Team and worker labels <-> integer codes (0 = "unallocated", 1 = "unknown")."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = [UNALLOCATED, UNKNOWN_TEAM]
+        self.index: dict[str, int] = {UNALLOCATED: 0, UNKNOWN_TEAM: 1}
+
+    def codes_of(self, labels: object) -> np.ndarray:
+        out = np.empty(len(labels), dtype=np.int64)  # type: ignore[arg-type]
+        for i, lab in enumerate(labels):  # unique labels only: a few hundred at most
+            code = self.index.get(lab)
+            if code is None:
+                code = self.index[lab] = len(self.labels)
+                self.labels.append(lab)
+            out[i] = code
+        return out
+
+    def encode(self, s: pd.Series, missing: str = UNALLOCATED) -> np.ndarray:
+        """Labels -> codes; missing or blank -> `missing`."""
+        if len(s) == 0:
+            return np.empty(0, dtype=np.int64)
+        codes, uniques = pd.factorize(s.astype("string"))
+        u = pd.Series(uniques, dtype="string").str.strip()
+        u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
+        ucodes = self.codes_of(u)
+        miss = self.codes_of([missing])[0]
+        return np.where(codes < 0, miss, ucodes[np.maximum(codes, 0)] if len(u) else miss)
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        return np.array(self.labels, dtype=object)[np.asarray(codes, dtype=np.int64)]
 
 
 def days(s: pd.Series, missing: int = NAT) -> np.ndarray:
@@ -110,12 +142,6 @@ def text(s: pd.Series) -> np.ndarray:
     return s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
 
 
-def label(s: pd.Series, missing: str = UNALLOCATED) -> np.ndarray:
-    """Team/worker labels as object array, missing or blank -> `missing`."""
-    a = s.astype("string").str.strip()
-    return a.mask(a.isna() | (a == ""), missing).to_numpy(dtype=object)
-
-
 class Context:
     """One council's records prepared once for a set of month-ends (cached derived tables)."""
 
@@ -130,6 +156,9 @@ class Context:
         self.ws12 = shift_months(after, -12)
         self.ws6 = shift_months(after, -6)
         self.ws1 = shift_months(after, -1)
+        self.vocab = Vocab()
+        self._codes: dict[str, np.ndarray] = {}
+        self._annex: dict[tuple[str, str], dict[str, np.ndarray]] = {}
 
     # ---- identifiers -------------------------------------------------------------------------
     @cached_property
@@ -148,8 +177,39 @@ class Context:
             return np.empty(0, dtype=np.int64)
         return self.children_index.get_indexer(s.astype("string")).astype(np.int64)
 
+    def codes(self, table: str) -> np.ndarray:
+        """Child codes of one table's rows (cached)."""
+        if table not in self._codes:
+            self._codes[table] = self.child_code(getattr(self.records, table)["child_id"])
+        return self._codes[table]
+
     def child_ids(self, codes: np.ndarray) -> np.ndarray:
-        return self.children_index.to_numpy(dtype=object)[codes]
+        """Child codes -> ids (code -1 -> NA)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        ids = np.append(self.children_index.to_numpy(dtype=object), pd.NA)
+        return ids[np.where(codes < 0, len(ids) - 1, codes)]
+
+    def annex(self, table: str, date_col: str) -> dict[str, np.ndarray]:
+        """An Annex A list as arrays sorted by child and `date_col` (cached): `pos` (row position
+        in the table), `code` (child, -1 if missing), `d` (day number of date_col), `team` and
+        `worker` label codes (missing -> "unallocated"). Rows without a child id still count as
+        events; they just have no history."""
+        key = (table, date_col)
+        if key not in self._annex:
+            df = getattr(self.records, table)
+            code = self.codes(table)
+            d = days(df[date_col])
+            order = np.lexsort((d, code))
+            self._annex[key] = {
+                "pos": order, "code": code[order], "d": d[order],
+                "team": self.vocab.encode(df["team"])[order] if len(df) else code[order],
+                "worker": self.vocab.encode(df["worker"])[order] if len(df) else code[order],
+            }
+        return self._annex[key]
+
+    def column(self, table: str, col: str, pos: np.ndarray) -> pd.Series:
+        """Column `col` of `table` at row positions `pos`."""
+        return getattr(self.records, table)[col].iloc[pos]
 
     @cached_property
     def workers_index(self) -> pd.Index:
@@ -189,7 +249,7 @@ class Context:
         """sw_episodes with child code, worker code, start and end day numbers (valid rows)."""
         sw = self.records.sw_episodes
         out = pd.DataFrame({
-            "code": self.child_code(sw["child_id"]),
+            "code": self.codes("sw_episodes"),
             "wcode": self.worker_code(sw["sw_id"]),
             "start": days(sw["start"]),
             "end": days(sw["end"], OPEN),
@@ -228,7 +288,7 @@ class Context:
         fte = pd.to_numeric(w["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         fte_e = np.nan_to_num(fte[idx])
         agency = w["agency"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        teams = label(w["team"], UNKNOWN_TEAM)
+        teams = self.vocab.encode(w["team"], UNKNOWN_TEAM)
         return pd.DataFrame({
             "key": uk,
             "wcode": uk // max(self.nm, 1),
@@ -239,26 +299,33 @@ class Context:
         })
 
     @cached_property
+    def worker_labels(self) -> np.ndarray:
+        """Label code of each worker code."""
+        return self.vocab.codes_of(self.workers_index.to_numpy(dtype=object))
+
+    @cached_property
     def last_team(self) -> np.ndarray:
-        """Team of each worker code from its latest workers row (fallback when not in post)."""
+        """Team label code of each worker code from its latest workers row (fallback when the
+        worker is not in post at a month-end); "unknown" when not in the workers table."""
         w = self.records.workers
-        out = np.full(len(self.workers_index), UNKNOWN_TEAM, dtype=object)
+        out = np.ones(len(self.workers_index), dtype=np.int64)  # 1 = "unknown"
         if len(w):
             wcode = self.worker_code(w["worker_id"])
             order = np.argsort(days(w["start_date"]), kind="stable")
             ok = wcode[order] >= 0
-            out[wcode[order][ok]] = label(w["team"], UNKNOWN_TEAM)[order][ok]
+            out[wcode[order][ok]] = self.vocab.encode(w["team"], UNKNOWN_TEAM)[order][ok]
         return out
 
     def team_of(self, wcode: np.ndarray, m: np.ndarray) -> np.ndarray:
-        """Team of worker codes at month-ends (in-post row, else latest row; -1 -> unallocated)."""
-        team = np.full(len(wcode), UNALLOCATED, dtype=object)
+        """Team label codes of worker codes at month-ends (in-post row, else latest row;
+        worker -1 -> "unallocated")."""
+        team = np.zeros(len(wcode), dtype=np.int64)
         has = wcode >= 0
         team[has] = self.last_team[wcode[has]]
         p = self.posts
         pos, found = lookup(wcode * self.nm + m, p["key"].to_numpy())
         found &= has
-        team[found] = p["team"].to_numpy(dtype=object)[pos[found]]
+        team[found] = p["team"].to_numpy()[pos[found]]
         return team
 
     def allocated(self, code: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -268,11 +335,11 @@ class Context:
         return np.where(found & (code >= 0), wc[pos] if len(wc) else -1, -1)
 
     def attribute(self, code: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(team, worker) labels for child codes at month-ends, from the allocation at m."""
+        """(team, worker) label codes for child codes at month-ends, from the allocation at m."""
         wc = self.allocated(code, m)
-        worker = np.full(len(wc), UNALLOCATED, dtype=object)
+        worker = np.zeros(len(wc), dtype=np.int64)
         has = wc >= 0
-        worker[has] = self.workers_index.to_numpy(dtype=object)[wc[has]]
+        worker[has] = self.worker_labels[wc[has]]
         return self.team_of(wc, m), worker
 
     # ---- SSDA903 episodes --------------------------------------------------------------------
@@ -290,7 +357,7 @@ class Context:
 
         ep = self.records.episodes
         df = pd.DataFrame({
-            "code": self.child_code(ep["child_id"]),
+            "code": self.codes("episodes"),
             "decom": days(ep["decom"]),
             "dec": days(ep["dec"], OPEN),
             "rne": text(ep["rne"]) if len(ep) else np.empty(0, object),
@@ -353,7 +420,7 @@ def _carer(ep: pd.DataFrame) -> np.ndarray:
     return key.fillna("").to_numpy(dtype=object)
 
 
-def event_frame(m: np.ndarray, *, breakdown: str, child_id: np.ndarray, team: np.ndarray,
+def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
                 worker: np.ndarray, in_numerator: np.ndarray,
                 extra: dict[str, np.ndarray] | None = None,
                 num: np.ndarray | None = None, den: np.ndarray | None = None) -> pd.DataFrame:
@@ -365,32 +432,15 @@ def event_frame(m: np.ndarray, *, breakdown: str, child_id: np.ndarray, team: np
     data = {
         "m": np.asarray(m, dtype=np.int64),
         "breakdown": np.full(len(m), breakdown, dtype=object),
-        "child_id": child_id,
-        "team": team,
-        "worker": worker,
+        "child": np.asarray(child, dtype=np.int64),
+        "team": np.asarray(team, dtype=np.int64),
+        "worker": np.asarray(worker, dtype=np.int64),
         "in_numerator": innum,
         "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
         "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
     }
     data.update(extra or {})
     return pd.DataFrame(data)
-
-
-def annex(ctx: Context, df: pd.DataFrame, date_col: str) -> pd.DataFrame:
-    """An Annex A list with child code, day number of `date_col` (`d`), team/worker labels.
-
-    Sorted by child and date (stable). Rows without a child id keep code -1 (they still count
-    as events; they just have no history).
-    """
-    out = pd.DataFrame({
-        "child_id": df["child_id"].astype("string").to_numpy(dtype=object),
-        "code": ctx.child_code(df["child_id"]),
-        "d": days(df[date_col]),
-        "team": label(df["team"]) if len(df) else np.empty(0, object),
-        "worker": label(df["worker"]) if len(df) else np.empty(0, object),
-    }, index=df.index)
-    order = np.lexsort((out["d"].to_numpy(), out["code"].to_numpy()))
-    return out.iloc[order]
 
 
 def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> np.ndarray:

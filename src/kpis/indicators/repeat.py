@@ -12,7 +12,6 @@ from kpis.indicators._base import (
     NAT,
     OPEN,
     Context,
-    annex,
     event_frame,
     previous_in_group,
     rank_in_group,
@@ -43,14 +42,14 @@ def re_referrals(ctx: Context) -> pd.DataFrame:
     the second is a re-referral [I]. Period rule: rolling 12 months to month-end.
     Attribution: the referral row's team and worker.
     """
-    r = annex(ctx, ctx.records.referrals, "referral_date")
-    code, d = r["code"].to_numpy(), r["d"].to_numpy()
+    r = ctx.annex("referrals", "referral_date")
+    code, d = r["code"], r["d"]
     prev = previous_in_group(code, d)
     within = within_months(prev, d)
     idx, m = ctx.window_pairs(d, ctx.ws12)
     return event_frame(
-        m, breakdown="", child_id=r["child_id"].to_numpy()[idx], team=r["team"].to_numpy()[idx],
-        worker=r["worker"].to_numpy()[idx], in_numerator=within[idx],
+        m, breakdown="", child=code[idx], team=r["team"][idx], worker=r["worker"][idx],
+        in_numerator=within[idx],
         extra={"referral_date": to_dates(d[idx]), "previous_referral": to_dates(prev[idx])})
 
 
@@ -64,18 +63,18 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
     rolling 12 months to month-end; breakdown "in month" = plans starting in the calendar month.
     Attribution: the plan row's team and worker.
     """
-    p = annex(ctx, ctx.records.cp_plans, "start_date")
-    prev_n = pd.to_numeric(ctx.records.cp_plans["previous_plans"], errors="coerce")
-    prev_n = prev_n.reindex(p.index).fillna(0).to_numpy(dtype=float)
-    code, d = p["code"].to_numpy(), p["d"].to_numpy()
+    p = ctx.annex("cp_plans", "start_date")
+    prev_n = pd.to_numeric(ctx.column("cp_plans", "previous_plans", p["pos"]), errors="coerce")
+    prev_n = prev_n.fillna(0).to_numpy(dtype=float)
+    code, d = p["code"], p["d"]
     rank = rank_in_group(code)
     repeat = (rank > 0) | (prev_n > 0)
     frames = []
     for breakdown, ws in (("", ctx.ws12), ("in month", ctx.ws1)):
         idx, m = ctx.window_pairs(d, ws)
         frames.append(event_frame(
-            m, breakdown=breakdown, child_id=p["child_id"].to_numpy()[idx],
-            team=p["team"].to_numpy()[idx], worker=p["worker"].to_numpy()[idx],
+            m, breakdown=breakdown, child=code[idx], team=p["team"][idx],
+            worker=p["worker"][idx],
             in_numerator=repeat[idx],
             extra={"plan_start": to_dates(d[idx]), "earlier_plans_in_data": rank[idx],
                    "previous_plans": prev_n[idx]}))
@@ -105,7 +104,7 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
         idx, m = ctx.window_pairs(d, ws)
         team, worker = ctx.attribute(code[idx], m)
         frames.append(event_frame(
-            m, breakdown=breakdown, child_id=ctx.child_ids(code[idx]), team=team, worker=worker,
+            m, breakdown=breakdown, child=code[idx], team=team, worker=worker,
             in_numerator=within[idx],
             extra={"period_start": to_dates(d[idx]),
                    "previous_period_end": to_dates(prev_end[idx])}))

@@ -95,7 +95,7 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     n = new + at_start
     team, worker = ctx.attribute(code[la_idx], la_m)
     return event_frame(
-        la_m, breakdown="", child_id=ctx.child_ids(code[la_idx]), team=team, worker=worker,
+        la_m, breakdown="", child=code[la_idx], team=team, worker=worker,
         in_numerator=n >= 3,
         extra={"episode_start": to_dates(decom[la_idx]), "placed_at_window_start": at_start,
                "new_placements_in_window": new, "placements_in_window": n})
@@ -140,7 +140,7 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
     sel = np.flatnonzero(cohort)
     team, worker = ctx.attribute(code[sel], m[sel])
     return event_frame(
-        m[sel], breakdown="", child_id=ctx.child_ids(code[sel]), team=team, worker=worker,
+        m[sel], breakdown="", child=code[sel], team=team, worker=worker,
         in_numerator=(same | adopt)[sel],
         extra={"dob": to_dates(dob[sel]), "period_start": to_dates(pstart[sel]),
                "placement_start": to_dates(rs[sel]),
@@ -163,7 +163,7 @@ def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
     n = _worker_counts(ctx, ws, code, m)
     team, worker = ctx.attribute(code, m)
     innum = n > MAX_WORKERS if more else n <= MAX_WORKERS
-    return event_frame(m, breakdown="", child_id=ctx.child_ids(code), team=team, worker=worker,
+    return event_frame(m, breakdown="", child=code, team=team, worker=worker,
                        in_numerator=innum, extra={"social_workers_in_window": n})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import NAT, Context, annex, days, event_frame, shift_months, to_dates
+from kpis.indicators._base import NAT, Context, days, event_frame, shift_months, to_dates
 from kpis.workdays import working_days
 
 ASSESSMENT_WD = 45
@@ -18,19 +18,19 @@ ICPC_WD = 15
 CP_LONG_YEARS = 2
 
 
-def _timed(ctx: Context, table: pd.DataFrame, start_col: str, end_col: str, limit: int,
+def _timed(ctx: Context, table: str, start_col: str, end_col: str, limit: int,
            names: tuple[str, str]) -> pd.DataFrame:
-    a = annex(ctx, table, end_col)
-    start = days(table[start_col].reindex(a.index)) if len(a) else np.empty(0, np.int64)
-    end = a["d"].to_numpy()
+    a = ctx.annex(table, end_col)
+    start = days(ctx.column(table, start_col, a["pos"]))
+    end = a["d"]
     ok = (start != NAT) & (end != NAT) & (end >= start)
-    wd = np.full(len(a), np.nan)
+    wd = np.full(len(end), np.nan)
     if ok.any():
         wd[ok] = working_days(to_dates(start[ok]), to_dates(end[ok]))
     idx, m = ctx.window_pairs(np.where(ok, end, NAT), ctx.ws12)
     return event_frame(
-        m, breakdown="", child_id=a["child_id"].to_numpy()[idx], team=a["team"].to_numpy()[idx],
-        worker=a["worker"].to_numpy()[idx], in_numerator=wd[idx] <= limit,
+        m, breakdown="", child=a["code"][idx], team=a["team"][idx], worker=a["worker"][idx],
+        in_numerator=wd[idx] <= limit,
         extra={names[0]: to_dates(start[idx]), names[1]: to_dates(end[idx]),
                "working_days": wd[idx]})
 
@@ -43,7 +43,7 @@ def assessment_45wd(ctx: Context) -> pd.DataFrame:
     date or authorised before they started are left out of the cohort [I]. Period rule: rolling
     12 months to month-end (by authorisation date). Attribution: the row's team and worker.
     """
-    return _timed(ctx, ctx.records.assessments, "start_date", "auth_date", ASSESSMENT_WD,
+    return _timed(ctx, "assessments", "start_date", "auth_date", ASSESSMENT_WD,
                   ("start_date", "auth_date"))
 
 
@@ -56,7 +56,7 @@ def icpc_15wd(ctx: Context) -> pd.DataFrame:
     to the ICPC <= 15. Period rule: rolling 12 months to month-end (by ICPC date). Attribution:
     the row's team and worker.
     """
-    return _timed(ctx, ctx.records.s47, "strategy_date", "icpc_date", ICPC_WD,
+    return _timed(ctx, "s47", "strategy_date", "icpc_date", ICPC_WD,
                   ("strategy_date", "icpc_date"))
 
 
@@ -67,14 +67,13 @@ def cp_plans_ended_2y_plus(ctx: Context) -> pd.DataFrame:
     the month-end; plans with no start date are left out [I]. Period rule: rolling 12 months to
     month-end (by end date). Attribution: the plan row's team and worker.
     """
-    p = ctx.records.cp_plans
-    a = annex(ctx, p, "end_date")
-    start = days(p["start_date"].reindex(a.index)) if len(a) else np.empty(0, np.int64)
-    end = a["d"].to_numpy()
+    a = ctx.annex("cp_plans", "end_date")
+    start = days(ctx.column("cp_plans", "start_date", a["pos"]))
+    end = a["d"]
     ok = (start != NAT) & (end != NAT)
     long = ok & (end >= shift_months(start, 12 * CP_LONG_YEARS))
     idx, m = ctx.window_pairs(np.where(ok, end, NAT), ctx.ws12)
     return event_frame(
-        m, breakdown="", child_id=a["child_id"].to_numpy()[idx], team=a["team"].to_numpy()[idx],
-        worker=a["worker"].to_numpy()[idx], in_numerator=long[idx],
+        m, breakdown="", child=a["code"][idx], team=a["team"][idx], worker=a["worker"][idx],
+        in_numerator=long[idx],
         extra={"start_date": to_dates(start[idx]), "end_date": to_dates(end[idx])})

@@ -44,7 +44,8 @@ def _holders(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _worker_ids(ctx: Context, wcode: np.ndarray) -> np.ndarray:
-    return ctx.workers_index.to_numpy(dtype=object)[wcode]
+    """Worker codes -> label codes."""
+    return ctx.worker_labels[wcode]
 
 
 def caseload_per_fte(ctx: Context) -> pd.DataFrame:
@@ -59,13 +60,13 @@ def caseload_per_fte(ctx: Context) -> pd.DataFrame:
     p = ctx.posts
     hw = p["wcode"].to_numpy()[held["post"].to_numpy()]
     child_rows = event_frame(
-        held["m"].to_numpy(), breakdown="", child_id=ctx.child_ids(held["code"].to_numpy()),
-        team=p["team"].to_numpy(dtype=object)[held["post"].to_numpy()],
+        held["m"].to_numpy(), breakdown="", child=held["code"].to_numpy(),
+        team=p["team"].to_numpy()[held["post"].to_numpy()],
         worker=_worker_ids(ctx, hw), in_numerator=np.ones(len(held), bool),
         den=np.zeros(len(held)), extra={"fte": np.full(len(held), np.nan)})
     worker_rows = event_frame(
-        posts["m"].to_numpy(), breakdown="", child_id=np.full(len(posts), pd.NA, dtype=object),
-        team=posts["team"].to_numpy(dtype=object),
+        posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
+        team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
         in_numerator=np.zeros(len(posts), bool), num=np.zeros(len(posts)),
         den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()})
@@ -80,8 +81,8 @@ def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
     # tolerance so that e.g. 9 children / 0.5 FTE = 18.0 is "18 or fewer" despite float error
     innum = n <= limit * fte * (1 + 1e-9)
     return event_frame(
-        posts["m"].to_numpy(), breakdown="", child_id=np.full(len(posts), pd.NA, dtype=object),
-        team=posts["team"].to_numpy(dtype=object),
+        posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
+        team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
         in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per})
 
@@ -111,6 +112,6 @@ def agency_rate(ctx: Context) -> pd.DataFrame:
     fte = p["fte"].to_numpy(dtype=float)
     ag = p["agency"].to_numpy(dtype=bool)
     return event_frame(
-        p["m"].to_numpy(), breakdown="", child_id=np.full(len(p), pd.NA, dtype=object),
-        team=p["team"].to_numpy(dtype=object), worker=_worker_ids(ctx, p["wcode"].to_numpy()),
+        p["m"].to_numpy(), breakdown="", child=np.full(len(p), -1),
+        team=p["team"].to_numpy(), worker=_worker_ids(ctx, p["wcode"].to_numpy()),
         in_numerator=ag, num=np.where(ag, fte, 0.0), den=fte, extra={"fte": fte, "agency": ag})
