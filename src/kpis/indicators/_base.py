@@ -161,15 +161,22 @@ class Context:
         self._annex: dict[tuple[str, str], dict[str, np.ndarray]] = {}
 
     # ---- identifiers -------------------------------------------------------------------------
+    CHILD_TABLES = ("children", "referrals", "assessments", "s47", "cp_plans", "episodes",
+                    "sw_episodes")
+
     @cached_property
     def children_index(self) -> pd.Index:
-        r = self.records
-        ids = [t["child_id"] for t in (r.children, r.referrals, r.assessments, r.s47, r.cp_plans,
-                                       r.episodes, r.sw_episodes) if len(t)]
-        if not ids:
+        """Every child id in the records; codes are positions in it. One factorize over all
+        tables also fills the per-table code cache."""
+        tables = [t for t in self.CHILD_TABLES if len(getattr(self.records, t))]
+        if not tables:
             return pd.Index([], dtype=object)
-        allid = pd.concat([i.astype("string") for i in ids], ignore_index=True).dropna()
-        return pd.Index(allid.unique())
+        cols = [getattr(self.records, t)["child_id"].astype("string") for t in tables]
+        codes, uniques = pd.factorize(pd.concat(cols, ignore_index=True))
+        bounds = np.cumsum([0, *map(len, cols)])
+        for t, lo, hi in zip(tables, bounds[:-1], bounds[1:], strict=True):
+            self._codes[t] = codes[lo:hi].astype(np.int64)
+        return pd.Index(uniques)
 
     def child_code(self, s: pd.Series) -> np.ndarray:
         """Integer code per child id (-1 when missing)."""
@@ -179,6 +186,7 @@ class Context:
 
     def codes(self, table: str) -> np.ndarray:
         """Child codes of one table's rows (cached)."""
+        _ = self.children_index
         if table not in self._codes:
             self._codes[table] = self.child_code(getattr(self.records, table)["child_id"])
         return self._codes[table]

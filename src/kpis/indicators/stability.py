@@ -150,12 +150,18 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
 def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Distinct social workers each (child code, m) had in the window [ws[m], month-end]:
     allocations with start <= month-end and (end >= window start, or open)."""
-    sw = ctx.sw
-    idx, mm = ctx.window_pairs(sw["start"].to_numpy(), ws, end=sw["end"].to_numpy())
-    nw = max(len(ctx.workers_index), 1)
-    pair = sw["code"].to_numpy()[idx] * ctx.nm + mm
-    triple = np.unique(pair * nw + sw["wcode"].to_numpy()[idx])
-    return count_by_key(triple // nw, code * ctx.nm + m)
+    cache = ctx.__dict__.setdefault("_sw_window_counts", {})
+    wkey = ws.tobytes()
+    if wkey not in cache:
+        sw = ctx.sw
+        idx, mm = ctx.window_pairs(sw["start"].to_numpy(), ws, end=sw["end"].to_numpy())
+        nw = max(len(ctx.workers_index), 1)
+        pair = sw["code"].to_numpy()[idx] * ctx.nm + mm
+        triple = np.unique(pair * nw + sw["wcode"].to_numpy()[idx])
+        cache[wkey] = np.unique(triple // nw, return_counts=True)
+    u, c = cache[wkey]
+    pos, found = lookup(code * ctx.nm + m, u)
+    return np.where(found, c[pos] if len(c) else 0, 0)
 
 
 def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
