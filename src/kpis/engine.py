@@ -14,6 +14,17 @@ denominator for percent indicators and numerator / denominator (children per FTE
 `caseload_per_fte`; NaN when the denominator is 0 (the row is kept with numerator 0 and
 denominator 0, and `note` says why).
 
+Judgement calls ([I], each documented in its indicator's docstring and kept in one constant or
+function so it is easy to change): "within 12 months" = on or after the date minus 12 calendar
+months (DateOffset semantics; exactly 12 months counts; 29 Feb looks back to 28 Feb); intervals
+are open at a month-end when start <= month-end < end; a child is attributed to the allocation
+open at the month-end that started last; returns to care use periods of care (RNE S .. REC not
+X1) and a 12-month gap rule; RNE U counts as "same carer" like T; same carer after a temporary
+placement = same URN (else provider + postcode); case-holding = in post with FTE > 0 and at least
+one allocated child; unknown agency status = not agency; rows without the dates a rule needs are
+left out of its cohort. The catalogue's `repeat_cp_all` (children on a plan with a previous
+plan) is not computed here; `repeat_cp` is the D3 measure (12 months; "in month" breakdown).
+
 Which rows exist: at council level every indicator, breakdown and month-end; at team level every
 team that appears in an indicator's rows (in any month computed) for every month-end; at worker
 level only workers with at least one cohort row in that month (workers come and go).
