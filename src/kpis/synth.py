@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -960,6 +961,9 @@ def _normalise_zip(src: Path, dst: Path) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' on save
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-01-01T00:00:00Z",
+                              data)
             zi = zipfile.ZipInfo(info.filename, date_time=(2021, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
