@@ -77,9 +77,9 @@ def test_repeat_cp() -> None:
         plan("E", "2020-03-25"),  # first, previous_plans unknown -> not
     ])
     # 12 months to 2020-03-31 (from 2019-04-01): A(2020), B, C, D, E -> repeats A, B = 2/5
-    assert fig(r, "repeat_cp", "2020-03") == (2, 5, 40.0)
-    # in month (March 2020): A (repeat), D, E -> 1/3
-    n, d, v = fig(r, "repeat_cp", "2020-03", breakdown="in month")
+    assert fig(r, "repeat_cp", "2020-03", breakdown="rolling 12 months") == (2, 5, 40.0)
+    # headline, in month (March 2020): A (repeat), D, E -> 1/3
+    n, d, v = fig(r, "repeat_cp", "2020-03")
     assert (n, d) == (1, 3) and math.isclose(v, 100 / 3)
 
 

@@ -23,7 +23,8 @@ X1) and a 12-month gap rule; RNE U counts as "same carer" like T; same carer aft
 placement = same URN (else provider + postcode); case-holding = in post with FTE > 0 and at least
 one allocated child; unknown agency status = not agency; rows without the dates a rule needs are
 left out of its cohort. The catalogue's `repeat_cp_all` (children on a plan with a previous
-plan) is not computed here; `repeat_cp` is the D3 measure (12 months; "in month" breakdown).
+plan) is not computed here; `repeat_cp` is the D3 measure: headline in month, as the
+scorecard's "Repeat CP plans (in month)", and breakdown "rolling 12 months".
 
 Which rows exist: at council level every indicator, breakdown and month-end; at team level every
 team that appears in an indicator's rows (in any month computed) for every month-end; at worker
@@ -65,7 +66,7 @@ class Spec:
 
 REGISTRY: dict[str, Spec] = {
     "re_referrals": Spec(repeat.re_referrals, {"": R12}),
-    "repeat_cp": Spec(repeat.repeat_cp, {"": R12, "in month": IN_MONTH}),
+    "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12}),
     "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "in month": IN_MONTH}),
     "placements_3plus": Spec(stability.placements_3plus, {
         "": "looked after at month-end; placements in the 12 months to month-end"}),

@@ -60,8 +60,9 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
     subsequent one *at any time*: the child has an earlier plan start in the data, or the list's
     "Number of Previous Child Protection Plans" > 0. Two plans of a child starting on the same
     day: the second counts as a repeat [I]. Period rules: headline = plans starting in the
-    rolling 12 months to month-end; breakdown "in month" = plans starting in the calendar month.
-    Attribution: the plan row's team and worker.
+    calendar month, as Appendix 1's "Repeat CP plans (in month)" (id `repeat_cp`); breakdown
+    "rolling 12 months" = plans starting in the 12 months to month-end (the D3 measure over a
+    year). Attribution: the plan row's team and worker.
     """
     p = ctx.annex("cp_plans", "start_date")
     prev_n = pd.to_numeric(ctx.column("cp_plans", "previous_plans", p["pos"]), errors="coerce")
@@ -70,7 +71,7 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
     rank = rank_in_group(code)
     repeat = (rank > 0) | (prev_n > 0)
     frames = []
-    for breakdown, ws in (("", ctx.ws12), ("in month", ctx.ws1)):
+    for breakdown, ws in (("", ctx.ws1), ("rolling 12 months", ctx.ws12)):
         idx, m = ctx.window_pairs(d, ws)
         frames.append(event_frame(
             m, breakdown=breakdown, child=code[idx], team=p["team"][idx],
