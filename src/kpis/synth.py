@@ -105,17 +105,17 @@ class Params:
     long_stay_median_years: float = 3.2
     p_readmit: float = 0.65
     readmit_gap_mean_days: float = 150.0
-    p_settled: float = 0.67
+    p_settled: float = 0.70
     move_rate_settled: float = 0.05  # placement moves per year
-    move_rate_unsettled: float = 1.55
+    move_rate_unsettled: float = 1.7
     p_early_move: float = 0.45  # a move in the first 4 months (emergency -> planned placement)
     p_s20_start: float = 0.40
     p_legal_change: float = 0.55
     p_temp_placement: float = 0.06  # per episode longer than 60 days
     p_missing_prone: float = 0.14
     missing_rate: float = 2.5  # episodes per year for missing-prone children
-    target_caseload: float = 13.8  # children per FTE the council staffs for
-    p_agency_post: float = 0.25
+    target_caseload: float = 13.2  # children per FTE the council staffs for
+    p_agency_post: float = 0.30  # share of posts filled by agency staff
     permanent_tenure_years: float = 4.0
     agency_tenure_years: float = 0.9
     reallocation_rate: float = 2.7  # mean worker changes per year within a team (gamma-spread)
@@ -579,7 +579,8 @@ def _workforce(rng: np.random.Generator, R: pd.DataFrame, C: pd.DataFrame, P: pd
         np.flatnonzero(team_kind_a == k)[np.arange(posts_kind[k]) % n_teams[k]]
         for k in range(3)])
     n_posts = len(post_team)
-    agency_post = rng.random(n_posts) < p.p_agency_post
+    agency_post = np.zeros(n_posts, dtype=bool)  # exactly this share of posts, chosen at random
+    agency_post[rng.permutation(n_posts)[:round(p.p_agency_post * n_posts)]] = True
     per_post = 40
     tenure_mean = np.where(agency_post, p.agency_tenure_years, p.permanent_tenure_years) * 365.25
     ten = rng.exponential(np.repeat(tenure_mean, per_post)).astype(np.int64) + 60
@@ -597,7 +598,7 @@ def _workforce(rng: np.random.Generator, R: pd.DataFrame, C: pd.DataFrame, P: pd
     W["agency"] = agency_post[W["post"].to_numpy()]
     r = rng.random(n_w)
     W["fte"] = np.where(W["agency"], 1.0, np.where(r < 0.8, 1.0, np.where(r < 0.92, 0.8, 0.5)))
-    W["capacity"] = np.clip(rng.gamma(10.0, 0.1, n_w), 0.3, 2.0)  # some carry more cases
+    W["capacity"] = np.clip(rng.gamma(16.0, 1 / 16, n_w), 0.3, 2.0)  # some carry more cases
     W["id"] = np.arange(n_w)
     W["end"] = np.where(W["end"] > t_end, OPEN, W["end"])
     W["role"] = np.where(rng.random(n_w) < 0.25, "Senior Social Worker",
