@@ -106,7 +106,7 @@ def test_header_only_file(dirs, capsys):
 
 def test_not_utf8(dirs, capsys):
     path = dirs[0] / APPENDIX
-    data = path.read_bytes().replace("Re-referrals".encode(), "Re-r\xe9f\xe9rrals".encode("cp1252"))
+    data = path.read_bytes().replace(b"Re-referrals", "Re-r\xe9f\xe9rrals".encode("cp1252"))
     path.write_bytes(data)
     err = run_bad(dirs, capsys)
     assert f"{APPENDIX}, row 26" in err and "UTF-8" in err
