@@ -165,9 +165,20 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     Excel serial numbers (days since 1899-12-30, as numbers or digits).
 
     Returns (datetime64[ns] series, mask of non-blank cells that could not be read).
+    Each distinct text is parsed once (dates repeat a lot), then mapped back.
     """
-    t = _text(s)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    codes, uniques = pd.factorize(_text(s), use_na_sentinel=True)
+    parsed, bad_u = _parse_unique_dates(pd.Series(uniques, dtype="string"))
+    pos = np.where(codes >= 0, codes, len(uniques))
+    out = pd.Series(np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))[pos],
+                    index=s.index, dtype="datetime64[ns]")
+    bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    return out, bad
+
+
+def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`parse_dates` on distinct, stripped, non-missing texts."""
+    out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
     dmy = t.str.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}").fillna(False).astype(bool)
     if dmy.any():
         v = t[dmy].str.replace(r"[.\-]", "/", regex=True)
