@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     r.add_argument("--no-synthetic", action="store_true",
                    help="skip the synthetic council's child-level run")
+    r.add_argument("--fresh-kernels", action="store_true",
+                   help="a new kernel for every notebook (default: each worker reuses one, "
+                        "wiped clean between notebooks)")
 
     s = sub.add_parser("synth", help="write a synthetic council in the real file formats")
     s.add_argument("--out", type=Path, default=Path("data/synthetic"))

@@ -35,6 +35,9 @@ from kpis import catalogue, io
 from kpis.errors import InputError
 
 DEEP_DIVES = ("repeat_work", "stability", "workforce")
+#: First month-end of the synthetic council's series in the reports: the scorecard's baseline
+#: (the 2017 inspection). Its history starts in 2015, so every 12-month window is full by then.
+SYNTHETIC_FROM = "2017-03"
 EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>",
                              re.IGNORECASE)
 INLINE_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -127,14 +130,27 @@ def needs_clean(raw: Path, processed: Path) -> bool:
     return any(p.stat().st_mtime > out.stat().st_mtime for p in raws)
 
 
+_EXPORTERS: dict[str, Any] = {}
+
+
+def say(line: str) -> None:
+    """Print one progress line with a single write, so lines from parallel workers do not
+    interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def export_html(nb_path: Path, html_path: Path) -> None:
     """Executed notebook -> standalone HTML: no code, no prompts, images inline, no CDN."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(nb_path, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+    exporter = _EXPORTERS.get("html")
+    if exporter is None:  # one per process: loading the template is the slow part
+        exporter = _EXPORTERS["html"] = HTMLExporter(
+            template_name="lab", exclude_input=True, exclude_input_prompt=True,
+            exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(nb)
     io.write_text(html_path, offline_html(body))
 
@@ -146,12 +162,18 @@ def offline_html(body: str) -> str:
     return INLINE_SCRIPT.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), body)
 
 
-def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int) -> Job:
-    """Worker: run one notebook with papermill (own kernel), then export it to HTML."""
+def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
+             fresh_kernel: bool = False) -> Job:
+    """Worker: run one notebook with papermill, then export it to HTML.
+
+    The kernel is this worker's warm kernel, wiped clean first (kpis.kernel), or a new one
+    with `fresh_kernel`. A notebook whose kernel fails to start is tried once more."""
     import papermill
 
+    from kpis import kernel
+
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    print(f"[{index:>2}/{total}] start  {job.name}", flush=True)
+    say(f"[{index:>2}/{total}] start  {job.name}")
     start = time.perf_counter()
     ipynb = out_dir / f"{job.name}.ipynb"
     try:
@@ -160,18 +182,23 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int) -> Job:
             try:
                 for attempt in (1, 2):
                     try:
+                        how: dict[str, Any] = (
+                            {"kernel_manager_class": kernel.IPCKernelManager} if fresh_kernel
+                            else {"km": kernel.warm_kernel(cwd)})
                         papermill.execute_notebook(
                             str(job.notebook), str(tmp_nb), parameters=job.parameters,
                             kernel_name="python3", progress_bar=False, log_output=False,
-                            cwd=str(cwd),
+                            cwd=str(cwd), **how,
                         )
                         break
                     except papermill.PapermillExecutionError:
+                        kernel.discard(cwd)
                         raise  # an error in a cell: report it, do not retry
-                    except Exception:  # noqa: BLE001 - kernel failed to start (port race)
+                    except Exception:  # noqa: BLE001 - the kernel failed to start or died
+                        kernel.discard(cwd)
                         if attempt == 2:
                             raise
-                        print(f"        retry  {job.name} (kernel did not start)", flush=True)
+                        say(f"        retry  {job.name} (kernel did not start)")
             finally:
                 if tmp_nb.exists():
                     os.replace(tmp_nb, tmp)
@@ -193,8 +220,18 @@ def _summary(err: Exception) -> str:
     return f"{ename}: {evalue}".splitlines()[0][:300]
 
 
+def _newest_mtime(paths: list[Path]) -> float:
+    return max((f.stat().st_mtime for p in paths for f in
+                ([p] if p.is_file() else p.rglob("*")) if f.is_file()), default=0.0)
+
+
 def _synthetic(raw: Path, processed: Path) -> tuple[Path | None, str]:
     """Generate the synthetic council (if absent) and compute its monthly series.
+
+    The council is written once to data/synthetic (Annex A as one CSV per list, the fast
+    layout; `kpis synth` writes the .xlsx workbook). Its council- and team-level series is
+    cached in data/processed/computed_synthetic.csv and recomputed only when the synthetic files
+    or the code that reads and computes them are newer than it.
     Returns (csv path or None, status text for the index)."""
     try:
         from kpis import compute, synth
@@ -203,10 +240,15 @@ def _synthetic(raw: Path, processed: Path) -> tuple[Path | None, str]:
     try:
         syn_dir = processed.parent / "synthetic"
         if not syn_dir.exists() or not any(syn_dir.iterdir()):
-            synth.generate(syn_dir, seed=2020, councils=1)
-        result = compute.compute_dir(syn_dir)
-        figures = result.figures if hasattr(result, "figures") else result
+            synth.generate(syn_dir, seed=2020, councils=1, annex_format="csv")
         out = processed / "computed_synthetic.csv"
+        pkg = Path(__file__).resolve().parent
+        inputs = [syn_dir, pkg / "readers", pkg / "indicators", pkg / "engine.py",
+                  pkg / "compute.py", pkg / "data"]
+        if out.exists() and out.stat().st_mtime > _newest_mtime(inputs):
+            return out, f"ok: cached series reused ({out.name} is newer than its inputs)"
+        result = compute.compute_dir(syn_dir, start=SYNTHETIC_FROM, levels=("council", "team"))
+        figures = result.figures
         io.write_csv(figures, out)
         return out, f"ok: {len(figures)} rows from {syn_dir}"
     except Exception as err:  # noqa: BLE001 - the report still builds without it
@@ -269,7 +311,7 @@ td,th{{border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top}
 
 def build(raw: Path, processed: Path, out: Path, notebooks: Path,
           overrides: list[tuple[str, str]] | None = None, only: list[str] | None = None,
-          jobs: int = 2, synthetic: bool = True) -> list[Job]:
+          jobs: int = 2, synthetic: bool = True, fresh_kernels: bool = False) -> list[Job]:
     """Build the report set into `out` (see the module docstring). Returns the jobs."""
     t0 = time.perf_counter()
     overrides, only = overrides or [], only or []
@@ -278,7 +320,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     if needs_clean(raw, processed):
         from kpis import clean
 
-        print(f"cleaning {raw} -> {processed}", flush=True)
+        say(f"cleaning {raw} -> {processed}")
         clean.clean(raw, processed)
     scorecard = processed / "scorecard.csv"
 
@@ -310,7 +352,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
             def submit(batch: list[Job]) -> None:
                 for j in batch:
                     futures[pool.submit(_execute, j, build_dir, notebooks,
-                                        todo.index(j) + 1, total)] = j
+                                        todo.index(j) + 1, total, fresh_kernels)] = j
 
             # overview and domains first; the synthetic council is built beside them (started
             # after the workers are forked) and the deep dives are queued once it is ready
@@ -324,7 +366,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
                 for fut in done_set:
                     if fut is syn:
                         computed, synth_status = fut.result()
-                        print(f"synthetic council: {synth_status}", flush=True)
+                        say(f"synthetic council: {synth_status}")
                         for j in deep:
                             if "computed_path" not in dict(overrides):
                                 j.parameters["computed_path"] = str(computed) if computed else ""
@@ -337,9 +379,8 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
                     j.status, j.seconds, j.error, j.files = (done.status, done.seconds,
                                                              done.error, done.files)
                     word = "done  " if j.status == "ok" else "FAILED"
-                    print(f"[{todo.index(j) + 1:>2}/{total}] {word} {j.name} "
-                          f"({j.seconds:.1f} s)" + (f": {j.error}" if j.error else ""),
-                          flush=True)
+                    say(f"[{todo.index(j) + 1:>2}/{total}] {word} {j.name} "
+                        f"({j.seconds:.1f} s)" + (f": {j.error}" if j.error else ""))
         meta = {
             "Built": _stamp(time.time()),
             "Build time": f"{time.perf_counter() - t0:.1f} s",
@@ -385,10 +426,11 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     jobs = build(args.raw, args.processed, args.out, args.notebooks,
                  [tuple(p) for p in args.parameter], args.only, args.jobs,
-                 synthetic=not args.no_synthetic)
+                 synthetic=not args.no_synthetic,
+                 fresh_kernels=getattr(args, "fresh_kernels", False))
     failed = [j.name for j in jobs if j.status != "ok"]
-    print(f"{len(jobs) - len(failed)} of {len(jobs)} reports built in "
-          f"{time.perf_counter() - t0:.1f} s -> {args.out / 'index.html'}", flush=True)
+    say(f"{len(jobs) - len(failed)} of {len(jobs)} reports built in "
+          f"{time.perf_counter() - t0:.1f} s -> {args.out / 'index.html'}")
     if failed:
         print(f"error: failed: {', '.join(failed)}", file=sys.stderr)
         return 1
