@@ -103,7 +103,7 @@ def test_amber_within_tolerance_of_target(dist: pd.DataFrame) -> None:
 
 
 def test_neither_polarity(dist: pd.DataFrame) -> None:
-    r = row(dist, "audit_grades", "good")
+    r = row(dist, "audit_grades", "requires improvement")
     assert r["polarity"] == "neither"
     assert r["rag"] == "Not rated"
 
@@ -111,7 +111,7 @@ def test_neither_polarity(dist: pd.DataFrame) -> None:
 def test_neither_polarity_direction_is_changed() -> None:
     sc = pd.DataFrame({
         "indicator_id": ["audit_grades"] * 2, "domain": ["Quality Assurance"] * 2,
-        "indicator": ["Case-file audit grades"] * 2, "breakdown": ["good"] * 2,
+        "indicator": ["Case-file audit grades"] * 2, "breakdown": ["requires improvement"] * 2,
         "kind": ["actual"] * 2, "comparator": [""] * 2, "period": ["2017-03", "2020-06"],
         "value": [20.0, 33.0], "unit": ["percent"] * 2, "note": [""] * 2,
         "source": ["x"] * 2, "flag": [""] * 2,

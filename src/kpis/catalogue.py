@@ -38,6 +38,19 @@ def domains() -> pd.DataFrame:
     return df.sort_values("order").reset_index(drop=True)
 
 
+def polarity(indicator_ids: pd.Series | pd.Index, breakdowns: pd.Series | pd.Index
+             ) -> pd.Series:
+    """Polarity of each (indicator, breakdown): the indicator's, unless `data/breakdowns.csv`
+    says a breakdown runs the other way (the share of initial visits *closed not seen* is
+    better lower, though initial-visit timeliness is better higher). Unknown ids: "neither"."""
+    ids = pd.Series(list(indicator_ids), dtype=object)
+    bds = pd.Series(list(breakdowns), dtype=object).fillna("")
+    base = ids.map(indicators().set_index("indicator_id")["polarity"]).fillna("neither")
+    over = _read("breakdowns.csv").set_index(["indicator_id", "breakdown"])["polarity"]
+    keyed = pd.Series(list(zip(ids, bds, strict=True)), dtype=object).map(over.to_dict())
+    return keyed.fillna(base).reset_index(drop=True)
+
+
 def indicator(indicator_id: str) -> pd.Series:
     """One catalogue row by id; KeyError names the id if it is not catalogued."""
     cat = indicators().set_index("indicator_id")

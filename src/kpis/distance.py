@@ -134,9 +134,9 @@ def distance_table(
     target = _pick(df, kind.eq("target"), "target")
     out = keys.join([actual_base, insp, latest, target])
 
-    cat = catalogue.indicators().set_index("indicator_id")
     ids = out.index.get_level_values("indicator_id")
-    out["polarity"] = cat["polarity"].reindex(ids).fillna("neither").to_numpy()
+    out["polarity"] = catalogue.polarity(
+        ids, out.index.get_level_values("breakdown")).to_numpy()
 
     # Baseline with its source
     has_actual = out["baseline"].notna()
@@ -267,8 +267,8 @@ def benchmark_gaps(
     bench["comparator"] = bench["comparator"].replace("", "unspecified")
     latest = _pick(df, df["kind"].eq("actual") & df["period"].eq(latest_period), "latest")
     bench = bench.join(latest["latest"], on=KEY)
-    pol = catalogue.indicators().set_index("indicator_id")["polarity"]
-    bench["polarity"] = bench["indicator_id"].map(pol).fillna("neither")
+    bench["polarity"] = catalogue.polarity(bench["indicator_id"],
+                                           bench["breakdown"]).to_numpy()
     bench["gap"] = bench["latest"] - bench["benchmark"]
     rel = bench["gap"] / bench["benchmark"].abs().replace(0, np.nan) * 100
     material = _material(bench["gap"], rel, bench["unit"].eq("percent"), bench["benchmark"],

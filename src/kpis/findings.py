@@ -269,9 +269,8 @@ def timeline_statements(scorecard: pd.DataFrame, indicator_ids: Iterable[str],
     ser = distance.series(scorecard, list(indicator_ids))
     if ser.empty:
         return "No dated figures for these indicators."
-    pol = catalogue.indicators().set_index("indicator_id")["polarity"]
     out: list[str] = []
-    for (iid, _bd), g in ser.groupby(["indicator_id", "breakdown"], sort=False):
+    for (iid, bd), g in ser.groupby(["indicator_id", "breakdown"], sort=False):
         g = g.dropna(subset=["value"])
         if g.empty:
             continue
@@ -285,7 +284,7 @@ def timeline_statements(scorecard: pd.DataFrame, indicator_ids: Iterable[str],
             vals = " and ".join(f"{fmt_value(v, u)} ({_doc(s)})"
                                 for v, s in zip(gp["value"], gp["sources"], strict=True))
             out.append(f"  - The figures disagree for {period_label(p)}: {vals}.")
-        polarity = pol.get(iid, "neither")
+        polarity = catalogue.polarity([iid], [bd]).iloc[0]
         for (_, a), (_, b) in zip(g.iloc[:-1].iterrows(), g.iloc[1:].iterrows(), strict=True):
             if a["period"] == b["period"] or _doc(a["sources"]) == _doc(b["sources"]):
                 continue
