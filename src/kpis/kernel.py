@@ -15,6 +15,7 @@ race for a port, and ipykernel does not warn that it is 'running over TCP withou
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import tempfile
 import uuid
 from pathlib import Path
@@ -65,6 +66,10 @@ def warm_kernel(cwd: Path, kernel_name: str = "python3") -> KernelManager:
         discard(cwd)
     km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
     km.start_kernel(cwd=key)
+    if not _warm:
+        # Pool workers leave through os._exit, which skips atexit: multiprocessing's own
+        # finalizers still run, so the kernel is shut down with its worker.
+        multiprocessing.util.Finalize(None, discard, exitpriority=10)
     _warm[key] = km
     return km
 
