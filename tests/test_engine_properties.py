@@ -72,9 +72,12 @@ def records(draw: st.DrawFn) -> Records:
                 "end_date": draw(st.none() | st.just(d(1000)))}
                for w in WORKERS if draw(st.booleans())]
     children = [{"child_id": c, "dob": d(draw(st.integers(-6500, 0)))} for c in CHILDREN]
+    missing = [{"child_id": c, "missing_type": k, "start": d(o), "end": d(o)}
+               for c, k, o in draw(st.lists(st.tuples(
+                   child, st.sampled_from(["M", "M", "A"]), day), max_size=10))]
     tables = {"referrals": referrals, "cp_plans": plans, "assessments": assessments,
               "s47": s47, "episodes": episodes, "sw_episodes": sw, "workers": workers,
-              "children": children}
+              "children": children, "missing": missing}
     return records_from("C", **{k: v for k, v in tables.items() if v})
 
 
@@ -100,6 +103,27 @@ def test_numerator_le_denominator_and_units_add_up(r: Records) -> None:
 
 
 REGISTRY_BREAKDOWNS = [(i, b) for i, s in REGISTRY.items() for b in s.notes]
+
+
+@SETTINGS
+@given(records())
+def test_shared_cohorts_agree(r: Records) -> None:
+    """Indicators built on the same cohort have the same denominators: open CP plans
+    (repeat_cp_all, cp_plan_under_2y); looked after at month-end without short breaks
+    (placements_3plus, cla_s20, cla_missing's "looked after at month-end"), which is within
+    cla_missing's headline cohort (looked after during the 12 months), numerator too."""
+    ids = ["repeat_cp_all", "cp_plan_under_2y", "placements_3plus", "cla_s20", "cla_missing"]
+    out = compute(r, MONTH_ENDS, levels=["council"], indicators=ids)
+    den = out.pivot_table(index="period", columns=["indicator_id", "breakdown"],
+                          values="denominator")
+    num = out.pivot_table(index="period", columns=["indicator_id", "breakdown"],
+                          values="numerator")
+    np.testing.assert_array_equal(den[("repeat_cp_all", "")], den[("cp_plan_under_2y", "")])
+    at_me = ("cla_missing", "looked after at month-end")
+    np.testing.assert_array_equal(den[("cla_s20", "")], den[("placements_3plus", "")])
+    np.testing.assert_array_equal(den[("cla_s20", "")], den[at_me])
+    assert (den[at_me] <= den[("cla_missing", "")]).all()
+    assert (num[at_me] <= num[("cla_missing", "")]).all()
 
 
 @settings(max_examples=15, deadline=None,

@@ -22,9 +22,19 @@ open at the month-end that started last; returns to care use periods of care (RN
 X1) and a 12-month gap rule; RNE U counts as "same carer" like T; same carer after a temporary
 placement = same URN (else provider + postcode); case-holding = in post with FTE > 0 and at least
 one allocated child; unknown agency status = not agency; rows without the dates a rule needs are
-left out of its cohort. The catalogue's `repeat_cp_all` (children on a plan with a previous
-plan) is not computed here; `repeat_cp` is the D3 measure: headline in month, as the
-scorecard's "Repeat CP plans (in month)", and breakdown "rolling 12 months".
+left out of its cohort; a child on two CP plans at once counts once (the plan that started last);
+placements_3plus, cla_s20 and cla_missing leave out short breaks (legal status V3/V4).
+`repeat_cp` is the D3 measure: headline in month, as the scorecard's "Repeat CP plans (in
+month)", and breakdown "rolling 12 months"; `repeat_cp_all` is the local stock measure (children
+on a plan at the month-end whose plan is a second or subsequent one). `cla_missing` follows
+DfE's cohort (looked after at any time in the 12 months, short-break-only children out; missing
+type "M" only) with a breakdown over children looked after at the month-end.
+
+Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_open:
+repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
+long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
+caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
+assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus.
 
 Which rows exist: at council level every indicator, breakdown and month-end; at team level every
 team that appears in an indicator's rows (in any month computed) for every month-end; at worker
@@ -40,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from kpis import catalogue
-from kpis.indicators import repeat, stability, timeliness, workforce
+from kpis.indicators import cla, cp_open, repeat, stability, timeliness, workforce
 from kpis.indicators._base import EVENT_COLUMNS, NAT, Context, days
 from kpis.records import Records
 
@@ -68,6 +78,17 @@ REGISTRY: dict[str, Spec] = {
     "re_referrals": Spec(repeat.re_referrals, {"": R12}),
     "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12}),
     "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "in month": IN_MONTH}),
+    "repeat_cp_all": Spec(cp_open.repeat_cp_all, {
+        "": "on a CP plan at month-end; second or subsequent plan"}),
+    "cp_plan_under_2y": Spec(cp_open.cp_plan_under_2y, {
+        "": "on a CP plan at month-end; plan started less than 2 years before"}),
+    "cla_s20": Spec(cla.cla_s20, {
+        "": "looked after at month-end (not short breaks); legal status V2"}),
+    "cla_missing": Spec(cla.cla_missing, {
+        "": "looked after in the 12 months to month-end (not short breaks only); missing "
+            "incidents (M) in the 12 months",
+        cla.LA_AT_MONTH_END: "looked after at month-end (not short breaks); missing incidents "
+                             "(M) in the 12 months to month-end"}),
     "placements_3plus": Spec(stability.placements_3plus, {
         "": "looked after at month-end; placements in the 12 months to month-end"}),
     "long_term_stability": Spec(stability.long_term_stability, {
