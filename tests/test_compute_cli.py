@@ -9,7 +9,8 @@ import pytest
 from test_readers import CHILD, make_council
 
 from kpis.cli import main
-from kpis.compute import compute_dir, side_paths
+from kpis.compute import compute_dir, side_paths, write_result
+from kpis.errors import InputError
 
 CONTRACT = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator", "period",
             "value", "unit", "note", "source", "flag", "council", "level", "org_unit",
@@ -80,3 +81,44 @@ def test_compute_dir_api(tmp_path: Path) -> None:
     assert set(res.figures["period"]) == {"2019-06", "2019-07"}
     assert res.quarantine.empty and "council" in res.quarantine.columns
     assert res.rows_read["in"]["referrals"] == 1
+
+
+@pytest.fixture(scope="module")
+def three_councils(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kpis.synth import generate
+
+    out = tmp_path_factory.mktemp("synth3")
+    generate(out, seed=1, councils=3, scale=0.05, start="2019-04-01", end="2021-03-31",
+             annex_format="csv", workers=1)
+    return out
+
+
+@pytest.mark.parametrize("start,end", [("2020-04", "2021-03"), ("2020-10", None)])
+def test_jobs_2_gives_identical_output(three_councils: Path, tmp_path: Path,
+                                       start: str, end: str | None) -> None:
+    one = compute_dir(three_councils, start, end, levels=("council", "team"), jobs=1)
+    two = compute_dir(three_councils, start, end, levels=("council", "team"), jobs=2)
+    assert one.timings["jobs"] == 1 and two.timings["jobs"] == 2
+    assert list(two.rows_read) == ["LA801", "LA802", "LA803"] == list(one.rows_read)
+    assert two.rows_read == one.rows_read
+    assert list(pd.unique(two.figures["council"])) == ["LA801", "LA802", "LA803"]
+    if end is None:
+        assert two.figures["period"].max() == "2021-03"
+    for a, b in ((one.figures, two.figures), (one.quarantine, two.quarantine),
+                 (one.repairs, two.repairs)):
+        pd.testing.assert_frame_equal(a, b)
+    paths = {}
+    for name, res in (("one", one), ("two", two)):
+        paths[name] = write_result(res, tmp_path / name / "figures.csv")
+    for p1, p2 in zip(paths["one"], paths["two"], strict=True):
+        assert p1.read_bytes() == p2.read_bytes()
+    assert len(one.figures) and len(one.repairs)
+
+
+def test_jobs_2_input_error_keeps_location(tmp_path: Path) -> None:
+    make_council(tmp_path / "in" / "LA1")
+    annex = {"List_3.csv": f"{CHILD},Referral NFA?\nC1,M,01/02/2010,N\n"}
+    make_council(tmp_path / "in" / "LA2", annex=annex)
+    with pytest.raises(InputError) as err:
+        compute_dir(tmp_path / "in", "2019-06", "2019-06", levels=("council",), jobs=2)
+    assert err.value.column == "Date of referral" and "List_3.csv" in str(err.value.file)

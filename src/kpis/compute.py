@@ -11,10 +11,15 @@ only once everything has been computed (bad input -> InputError, exit 2, nothing
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import multiprocessing
+import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -46,15 +51,19 @@ def _month(text: str | None, flag: str) -> pd.Timestamp | None:
 
 
 def month_ends(start: str | None, end: str | None,
-               results: Sequence[ReadResult]) -> pd.DatetimeIndex | None:
+               results: Sequence[ReadResult] = (),
+               latest: pd.Timestamp | None = None) -> pd.DatetimeIndex | None:
     """Month-ends from --from/--to (either may be missing: then the engine's default for that
-    end is used by passing None when both are missing; one-sided ranges run to/from the data)."""
+    end is used by passing None when both are missing; one-sided ranges run to/from the data).
+
+    The data's latest date is `latest` if given, else taken from `results`."""
     first = _month(start, "--from")
     last = _month(end, "--to")
     if first is None and last is None:
         return None
     if first is None or last is None:
-        latest = _latest_date(results)
+        if latest is None:
+            latest = _latest_date(results)
         if last is None:
             last = (latest + pd.offsets.MonthEnd(0)) if latest is not None else first
         if first is None:
@@ -75,6 +84,11 @@ def _latest_date(results: Sequence[ReadResult]) -> pd.Timestamp | None:
     return latest
 
 
+def _needs_data_range(start: str | None, end: str | None) -> bool:
+    """Does the month range depend on the data? (--from without --to runs to the latest date.)"""
+    return start is not None and end is None
+
+
 def parse_levels(text: str | Sequence[str]) -> tuple[str, ...]:
     items = [x.strip() for x in (text.split(",") if isinstance(text, str) else text)]
     items = [x for x in items if x]
@@ -85,36 +99,149 @@ def parse_levels(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(items)
 
 
-def compute_dir(path: Path, start: str | None = None, end: str | None = None,
-                levels: str | Sequence[str] = LEVELS) -> ComputeResult:
-    """Read every council under `path` and compute its monthly indicators.
+@dataclass
+class CouncilResult:
+    """What one worker sends back for one council (never its Records: they stay in the worker,
+    so the parent holds only figures and logs)."""
 
-    `start`/`end` are YYYY-MM month-ends (None: the engine's default range).
-    """
+    council: str
+    figures: pd.DataFrame
+    quarantine: pd.DataFrame
+    repairs: pd.DataFrame
+    rows_read: dict[str, int]
+    read_s: float
+    compute_s: float
+
+
+def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+                  latest_only: bool) -> CouncilResult | pd.Timestamp | None | tuple:
+    """Read one council and compute its figures (or, with `latest_only`, just its latest date).
+
+    Runs in a pool worker or in-process. An InputError is returned as ("InputError", fields)
+    rather than raised: InputError is a dataclass whose row/column would be lost in pickling."""
     from kpis import engine
 
-    lv = parse_levels(levels)
+    try:
+        t0 = time.perf_counter()
+        r = read_council(path)
+        t1 = time.perf_counter()
+        if latest_only:
+            return _latest_date([r])
+        figures = engine.compute(r.records, me, levels=levels)
+        t2 = time.perf_counter()
+    except InputError as err:
+        return ("InputError", dataclasses.asdict(err))
+    council = r.records.council
+    return CouncilResult(council, figures, r.quarantine.assign(council=council),
+                         r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1)
+
+
+def _raise_if_error(out: object) -> None:
+    if isinstance(out, tuple) and len(out) == 2 and out[0] == "InputError":
+        raise InputError(**out[1])
+
+
+def _effective_jobs(jobs: int | None, n_councils: int) -> int:
+    jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if multiprocessing.current_process().daemon:  # daemonic processes cannot have children
+        return 1
+    return max(1, min(jobs, n_councils))
+
+
+def _worker_init() -> None:
+    """Pool workers run one thread each: the processes already use every core, and pandas'
+    multi-threaded read_csv / pyarrow's thread pool on top of them only oversubscribe."""
+    pd.set_option("mode.max_threads", 1)
+    try:
+        import pyarrow
+
+        pyarrow.set_cpu_count(1)
+        pyarrow.set_io_thread_count(1)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency of the readers
+        pass
+
+
+def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+         latest_only: bool = False) -> Iterator[object]:
+    """`_council_task` for every council, results in council order (whatever finishes first)."""
+    task = partial(_council_task, me=me, levels=levels, latest_only=latest_only)
+    if jobs == 1:
+        for p in dirs:
+            out = task(p)
+            _raise_if_error(out)
+            yield out
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # map() keeps input order; chunksize 1 balances councils of different sizes
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+    try:
+        for out in pool.map(task, dirs, chunksize=1):
+            _raise_if_error(out)
+            yield out
+    finally:  # on an error, don't wait for the councils still queued
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def compute_dir(path: Path, start: str | None = None, end: str | None = None,
+                levels: str | Sequence[str] = LEVELS, jobs: int | None = None) -> ComputeResult:
+    """Read every council under `path` and compute its monthly indicators.
+
+    `start`/`end` are YYYY-MM month-ends (None: the engine's default range). Councils are read
+    and computed in `jobs` worker processes (default: one per CPU; 1 = in this process); the
+    result is the same, row for row and in the same order (by council), whatever `jobs` is.
+    Each worker reads one council, computes it and returns only figures and logs, so memory
+    holds at most `jobs` councils' records at a time. With --from but no --to, the range runs
+    to the latest date in any council, so councils are read once more first to find it.
+
+    timings: "read" and "compute" are summed over councils (stage time, whichever process ran
+    it); "wall" is the elapsed time of the whole call; "jobs" the number of processes used.
+    """
     t0 = time.perf_counter()
-    results = [read_council(p) for p in council_dirs(Path(path))]
-    t1 = time.perf_counter()
-    me = month_ends(start, end, results)
-    figures = []
-    for r in results:  # one iteration per council
+    lv = parse_levels(levels)
+    _month(start, "--from")
+    _month(end, "--to")
+    dirs = council_dirs(Path(path))
+    n_jobs = _effective_jobs(jobs, len(dirs))
+    read_s = compute_s = 0.0
+    results: list[CouncilResult]
+    if _needs_data_range(start, end) and len(dirs) > 1:
+        t = time.perf_counter()
+        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True) if d is not None]
+        read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
+        me = month_ends(start, end, latest=max(dates) if dates else None)
+        results = list(_run(dirs, n_jobs, me, lv))
+    elif _needs_data_range(start, end):  # one council: read it once
+        t = time.perf_counter()
+        r = read_council(dirs[0])
+        t1 = time.perf_counter()
+        me = month_ends(start, end, [r])
+        from kpis import engine
+
         f = engine.compute(r.records, me, levels=lv)
-        figures.append(f)
-    t2 = time.perf_counter()
-    fig = pd.concat(figures, ignore_index=True) if figures else pd.DataFrame()
-    quarantine = pd.concat(
-        [r.quarantine.assign(council=r.records.council) for r in results], ignore_index=True
-    )[["council", *QUARANTINE_COLUMNS]] if results else pd.DataFrame(
+        c = r.records.council
+        results = [CouncilResult(c, f, r.quarantine.assign(council=c),
+                                 r.repairs.assign(council=c), r.rows_read, t1 - t,
+                                 time.perf_counter() - t1)]
+        del r
+    else:
+        me = month_ends(start, end)
+        results = list(_run(dirs, n_jobs, me, lv))
+    read_s += sum(r.read_s for r in results)
+    compute_s += sum(r.compute_s for r in results)
+    fig = pd.concat([r.figures for r in results], ignore_index=True) if results \
+        else pd.DataFrame()
+    quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)[
+        ["council", *QUARANTINE_COLUMNS]] if results else pd.DataFrame(
         columns=["council", *QUARANTINE_COLUMNS])
-    repairs = pd.concat(
-        [r.repairs.assign(council=r.records.council) for r in results], ignore_index=True
-    )[["council", *REPAIR_COLUMNS]] if results else pd.DataFrame(
+    repairs = pd.concat([r.repairs for r in results], ignore_index=True)[
+        ["council", *REPAIR_COLUMNS]] if results else pd.DataFrame(
         columns=["council", *REPAIR_COLUMNS])
-    return ComputeResult(fig, quarantine, repairs,
-                         {r.records.council: r.rows_read for r in results},
-                         {"read": t1 - t0, "compute": t2 - t1})
+    return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
+                         {"read": read_s, "compute": compute_s,
+                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs)})
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -168,8 +295,10 @@ def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str
     lines.append(f"  rows written: {len(result.figures):,} -> {written[0]}")
     lines.append(f"  quarantine -> {written[1]}; repairs -> {written[2]}")
     t = result.timings
-    lines.append(f"  time: read {t.get('read', 0):.1f} s, compute {t.get('compute', 0):.1f} s, "
-                 f"total {total:.1f} s")
+    jobs = int(t.get("jobs", 1))
+    per = f" (summed over councils, {jobs} processes)" if jobs > 1 else ""
+    lines.append(f"  time: read {t.get('read', 0):.1f} s, compute {t.get('compute', 0):.1f} s"
+                 f"{per}, total {total:.1f} s")
     return "\n".join(lines)
 
 
@@ -179,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
     levels = parse_levels(args.levels)
     _month(args.start, "--from")
     _month(args.end, "--to")
-    result = compute_dir(args.input, args.start, args.end, levels)
+    result = compute_dir(args.input, args.start, args.end, levels,
+                         jobs=getattr(args, "jobs", None))
     written = write_result(result, args.out)
     print(summary(result, written, time.perf_counter() - t0))
     return 0

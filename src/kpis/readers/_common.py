@@ -6,6 +6,7 @@ nothing loops over rows, so the readers scale to 150 councils.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -76,8 +77,47 @@ class Source:
     first_row: int = 2
 
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv(dtype=str) gives
+
+
+def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
+    """Fast path of `read_csv_source`: pyarrow's CSV reader, every column as text, giving the
+    same frame as pandas (values, dtypes, column names). None - and pandas reads the file -
+    whenever the result could differ: blank or repeated headers (pandas renames them), ragged
+    rows, no data rows, bad UTF-8, or anything else pyarrow rejects."""
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pa_csv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: pa.large_string() for h in header},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except Exception:  # noqa: BLE001 - anything pyarrow rejects goes to pandas
+        return None
+    if table.num_rows == 0 or table.column_names != header:
+        return None
+    return table.to_pandas(types_mapper={pa.large_string(): _STR}.get)
+
+
 def read_csv_source(path: Path) -> Source:
     """A CSV file, every cell as text (empty string for blanks); header on line 1."""
+    frame = _read_csv_arrow(path)
+    if frame is not None:
+        return Source(str(path), "", frame, 2)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
@@ -196,8 +236,25 @@ def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, bad
 
 
+def _per_unique(s: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
+    """`parse` (a function of stripped text -> (values, bad mask)) run on each distinct text
+    once and mapped back; blanks and missing cells give (<NA>, False), as `parse` gives them.
+    Codes and yes/no columns hold a handful of distinct values in many rows."""
+    codes, uniques = pd.factorize(_text(s), use_na_sentinel=True)
+    out_u, bad_u = parse(pd.Series(uniques, dtype="string"))
+    out = pd.Series(pd.api.extensions.take(out_u.array, codes, allow_fill=True),
+                    index=s.index)
+    pos = np.where(codes >= 0, codes, len(uniques))
+    bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    return out, bad
+
+
 def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Y / Yes / y / TRUE / 1 (and N / No / FALSE / 0) -> nullable boolean."""
+    return _per_unique(s, _parse_bool)
+
+
+def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes = load_yaml("codes.yml")
     mapping = {norm(x): True for x in codes["bool_true"]}
     mapping.update({norm(x): False for x in codes["bool_false"]})
@@ -209,6 +266,10 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'1 - Male', 'M', 'a) Male', '1', 'Male' -> 'M' (likewise 'F', 'U'); map in codes.yml."""
+    return _per_unique(s, _parse_sex)
+
+
+def _parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes = load_yaml("codes.yml")["sex"]
     mapping = {norm(x): code for code, key in (("M", "male"), ("F", "female"), ("U", "unknown"))
                for x in codes[key]}
@@ -224,6 +285,10 @@ def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_code(s: pd.Series, allowed: list[str]) -> tuple[pd.Series, pd.Series]:
     """A code from a code list: upper case, the leading token of 'P1 - Foster placement'."""
+    return _per_unique(s, lambda t: _parse_code(t, allowed))
+
+
+def _parse_code(s: pd.Series, allowed: list[str]) -> tuple[pd.Series, pd.Series]:
     t = _text(s).str.upper()
     token = t.str.extract(r"^([A-Z0-9]+)", expand=False).astype("string")
     allowed_set = {str(a).upper() for a in allowed}
