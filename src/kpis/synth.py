@@ -6,7 +6,8 @@ another within 12 months, the placement-move hazard, the probability a child who
 back into care). The default `Params` are calibrated so the default council's computed June 2020
 values land near Gloucestershire's Appendix 1 (re-referrals ~32%, repeat CP plans ~33%, 3+
 placements ~17.5%, long-term stability ~60%, assessments in 45 working days ~88%, ICPCs in 15
-working days ~73%, caseload ~14 per FTE, agency ~29%).
+working days ~73%, caseload ~14 per FTE, agency ~29%, section 20 ~27%, children in care with
+a missing episode in 12 months ~15%).
 
 The simulation runs from `start - Params.burn_in_years` so children already in care, on plans or
 with earlier referrals at `start` have a history; files hold the events from `start` to `end`
@@ -109,10 +110,10 @@ class Params:
     move_rate_settled: float = 0.05  # placement moves per year
     move_rate_unsettled: float = 1.7
     p_early_move: float = 0.45  # a move in the first 4 months (emergency -> planned placement)
-    p_s20_start: float = 0.40
+    p_s20_start: float = 0.22
     p_legal_change: float = 0.55
     p_temp_placement: float = 0.06  # per episode longer than 60 days
-    p_missing_prone: float = 0.14
+    p_missing_prone: float = 0.27
     missing_rate: float = 2.5  # episodes per year for missing-prone children
     target_caseload: float = 13.2  # children per FTE the council staffs for
     p_agency_post: float = 0.30  # share of posts filled by agency staff
