@@ -25,7 +25,7 @@ def test_plan_covers_every_domain_and_deep_dive() -> None:
     assert names[0] == "overview"
     for slug in catalogue.domains()["slug"]:
         assert f"domain-{slug}" in names
-    assert names[-3:] == list(report.DEEP_DIVES)
+    assert names[-4:] == [*report.DEEP_DIVES, report.CHILD_LEVEL]
 
 
 def test_unknown_parameter_fails_clearly() -> None:
@@ -114,6 +114,11 @@ def test_full_build(built: tuple[Path, int]) -> None:
     assert "24% in March 2017 → 32% in June 2020" in pages["repeat_work.html"]
     assert "No computed monthly series" not in pages["repeat_work.html"]
     assert "44% in September 2021" in pages["workforce.html"]
+    # the child-level report sets the computed June 2020 figure (25 + 11/2 = 30.5) beside
+    # Appendix 1's 32%
+    assert "1 indicator was computed from the child-level records of Synthetic Council for " \
+        "2020-06" in pages["child_level.html"]
+    assert "30.5" in pages["child_level.html"] and "32.0" in pages["child_level.html"]
     assert "data:image/png;base64" in pages["overview.html"]
 
 

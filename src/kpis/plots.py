@@ -233,3 +233,30 @@ def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
                 unit=unit, target=target))
     if not shown:
         display(Markdown("_The computed series has none of these indicators._"))
+
+
+def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") -> Figure:
+    """Percentages computed from child-level records (filled circle, value written) against the
+    published figure for the same month (open square) and the target (black bar), one line per
+    indicator (`kpis.compare.computed_vs_scorecard` rows with unit percent)."""
+    d = table[table["unit"].eq("percent") & table["computed"].notna()].reset_index(drop=True)
+    n = max(len(d), 1)
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.5 * n + 1.2))
+    y = np.arange(len(d))[::-1]
+    ax.hlines(y, d[["computed", "published"]].min(axis=1), d[["computed", "published"]].max(axis=1),
+              color="#999999", lw=1.5, zorder=2)
+    ax.scatter(d["published"], y, s=70, facecolors="white", edgecolors="black", marker="s",
+               zorder=3, label="published (Appendix 1)")
+    ax.scatter(d["computed"], y, s=60, color="black", marker="o", zorder=4,
+               label="computed from records")
+    ax.scatter(d["target"], y, s=220, color="black", marker="|", linewidths=3, zorder=5,
+               label="target")
+    for yi, v in zip(y, d["computed"], strict=True):
+        ax.annotate(fmt_value(v, "percent"), (v, yi), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=8)
+    ax.set_yticks(y, [textwrap.fill(label(r), 50) for _, r in d.iterrows()], fontsize=8)
+    ax.set_xlabel(_axis_label("percent"))
+    ax.set_xlim(0, 103)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
+    return _finish(fig, title, caption)

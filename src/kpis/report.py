@@ -35,6 +35,9 @@ from kpis import catalogue, io
 from kpis.errors import InputError
 
 DEEP_DIVES = ("repeat_work", "stability", "workforce")
+#: Reports that take the synthetic council's computed monthly series (`computed_path`).
+CHILD_LEVEL = "child_level"
+COMPUTED_REPORTS = (*DEEP_DIVES, CHILD_LEVEL)
 #: First month-end of the synthetic council's series in the reports: the scorecard's baseline
 #: (the 2017 inspection). Its history starts in 2015, so every 12-month window is full by then.
 SYNTHETIC_FROM = "2017-03"
@@ -88,7 +91,7 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> 
 
     Overrides are checked against the notebooks' parameters: a name no notebook has is an
     InputError; a known name is passed to every notebook that has it."""
-    sources = {n: notebooks / f"{n}.ipynb" for n in ("overview", "domain", *DEEP_DIVES)}
+    sources = {n: notebooks / f"{n}.ipynb" for n in ("overview", "domain", *COMPUTED_REPORTS)}
     missing = [str(p) for p in sources.values() if not p.exists()]
     if missing:
         raise InputError(missing[0], "notebook not found")
@@ -114,6 +117,8 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> 
     for n in DEEP_DIVES:
         jobs.append(Job(n, sources[n], with_overrides(n),
                         f"Deep dive: {n.replace('_', ' ').capitalize()}"))
+    jobs.append(Job(CHILD_LEVEL, sources[CHILD_LEVEL], with_overrides(CHILD_LEVEL),
+                    "Child-level records: computed indicators against Appendix 1"))
     if only:
         jobs = [j for j in jobs if any(o in j.name for o in only)]
         if not jobs:
@@ -346,7 +351,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     try:
         with cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool, \
                 cf.ThreadPoolExecutor(max_workers=1) as side:
-            deep = [j for j in todo if j.name in DEEP_DIVES]
+            deep = [j for j in todo if j.name in COMPUTED_REPORTS]
             futures: dict[cf.Future, Job] = {}
 
             def submit(batch: list[Job]) -> None:
@@ -356,7 +361,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
 
             # overview and domains first; the synthetic council is built beside them (started
             # after the workers are forked) and the deep dives are queued once it is ready
-            submit([j for j in todo if j.name not in DEEP_DIVES])
+            submit([j for j in todo if j.name not in COMPUTED_REPORTS])
             syn = side.submit(_synthetic, raw, processed) if synthetic and deep else None
             if syn is None:
                 submit(deep)
