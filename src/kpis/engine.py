@@ -180,9 +180,18 @@ def event_rows(records: Records, indicator_id: str,
     return out
 
 
-def _sums(keys: np.ndarray, num: np.ndarray, den: np.ndarray
+#: Largest key space summed with a dense bincount; larger ones are factorised first.
+DENSE_KEYS = 20_000_000
+
+
+def _sums(keys: np.ndarray, num: np.ndarray, den: np.ndarray, size: int
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unique keys with summed num and den."""
+    """Keys that occur (sorted) with summed num and den. `size` bounds the keys (0 <= k <
+    size): a small key space is summed densely, without sorting."""
+    if size <= DENSE_KEYS:
+        present = np.flatnonzero(np.bincount(keys, minlength=size))
+        return (present, np.bincount(keys, weights=num, minlength=size)[present],
+                np.bincount(keys, weights=den, minlength=size)[present])
     u, inv = np.unique(keys, return_inverse=True)
     return (u, np.bincount(inv, weights=num, minlength=len(u)),
             np.bincount(inv, weights=den, minlength=len(u)))
@@ -207,7 +216,7 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
     unit = ev[level]
     nu = len(ctx.vocab.labels)
     key = (pair * nm + m) * nu + unit
-    u, sn, sd = _sums(key, num, den)
+    u, sn, sd = _sums(key, num, den, npairs * nm * nu)
     if level == "worker":
         return {"pair": u // nu // nm, "m": (u // nu) % nm, "unit": u % nu, "num": sn, "den": sd}
     # team grid: indicator of each pair, teams seen per indicator

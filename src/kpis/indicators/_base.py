@@ -343,12 +343,20 @@ class Context:
         return np.where(found & (code >= 0), wc[pos] if len(wc) else -1, -1)
 
     def attribute(self, code: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(team, worker) label codes for child codes at month-ends, from the allocation at m."""
-        wc = self.allocated(code, m)
-        worker = np.zeros(len(wc), dtype=np.int64)
-        has = wc >= 0
-        worker[has] = self.worker_labels[wc[has]]
-        return self.team_of(wc, m), worker
+        """(team, worker) label codes for child codes at month-ends, from the allocation at m.
+
+        Several indicators share a cohort (children looked after at each month-end), so the
+        answer is cached by the cohort's contents."""
+        key = (code.tobytes(), np.asarray(m).tobytes())
+        cache = self.__dict__.setdefault("_attribute_cache", {})
+        if key not in cache:
+            wc = self.allocated(code, m)
+            worker = np.zeros(len(wc), dtype=np.int64)
+            has = wc >= 0
+            worker[has] = self.worker_labels[wc[has]]
+            cache[key] = (self.team_of(wc, m), worker)
+        team, worker = cache[key]
+        return team.copy(), worker.copy()
 
     # ---- SSDA903 episodes --------------------------------------------------------------------
     @cached_property

@@ -149,28 +149,44 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
 
 def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Distinct social workers each (child code, m) had in the window [ws[m], month-end]:
-    allocations with start <= month-end and (end >= window start, or open)."""
-    cache = ctx.__dict__.setdefault("_sw_window_counts", {})
-    wkey = ws.tobytes()
-    if wkey not in cache:
-        sw = ctx.sw
-        idx, mm = ctx.window_pairs(sw["start"].to_numpy(), ws, end=sw["end"].to_numpy())
-        nw = max(len(ctx.workers_index), 1)
-        pair = sw["code"].to_numpy()[idx] * ctx.nm + mm
-        triple = np.unique(pair * nw + sw["wcode"].to_numpy()[idx])
-        cache[wkey] = np.unique(triple // nw, return_counts=True)
-    u, c = cache[wkey]
+    allocations with start <= month-end and (end >= window start, or open).
+
+    Only the cohort's children's allocations are paired with month-ends, and the distinct
+    (child, month, worker) triples are counted with one sort."""
+    sw = ctx.sw
+    sw_code = sw["code"].to_numpy()
+    keep = np.isin(sw_code, np.unique(code))
+    idx, mm = ctx.window_pairs(sw["start"].to_numpy()[keep], ws, end=sw["end"].to_numpy()[keep])
+    nw = max(len(ctx.workers_index), 1)
+    triple = np.sort((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
+    if len(triple):
+        triple = triple[np.r_[True, triple[1:] != triple[:-1]]]
+    pair = triple // nw
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else \
+        np.empty(0, dtype=np.int64)
+    u, c = pair[starts], np.diff(np.r_[starts, len(pair)])
     pos, found = lookup(code * ctx.nm + m, u)
     return np.where(found, c[pos] if len(c) else 0, 0)
 
 
 def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
               more: bool) -> pd.DataFrame:
-    n = _worker_counts(ctx, ws, code, m)
-    team, worker = ctx.attribute(code, m)
-    innum = n > MAX_WORKERS if more else n <= MAX_WORKERS
-    return event_frame(m, breakdown="", child=code, team=team, worker=worker,
-                       in_numerator=innum, extra={"social_workers_in_window": n})
+    """Event frame of '3 or fewer' (or, `more`, 'more than 3') social workers in the window.
+    The two are complements over the same cohort, so the second is the first with the
+    numerator flipped (cached per cohort and window)."""
+    cache = ctx.__dict__.setdefault("_sw_frames", {})
+    key = (code.tobytes(), m.tobytes(), ws.tobytes())
+    if key not in cache:
+        n = _worker_counts(ctx, ws, code, m)
+        team, worker = ctx.attribute(code, m)
+        cache[key] = event_frame(m, breakdown="", child=code, team=team, worker=worker,
+                                 in_numerator=n <= MAX_WORKERS,
+                                 extra={"social_workers_in_window": n})
+    ev = cache[key].copy()
+    if more:
+        ev["in_numerator"] = ~ev["in_numerator"]
+        ev["num"] = ev["in_numerator"].astype(float)
+    return ev
 
 
 def _cla(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
