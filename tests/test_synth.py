@@ -46,7 +46,8 @@ def test_only_planted_rows_quarantined(small_council: tuple[Path, list[Path]]) -
 
 def test_varied_forms_in_workbook(small_council: tuple[Path, list[Path]]) -> None:
     out, _ = small_council
-    sheets = pd.read_excel(out / "annex_a.xlsx", sheet_name=None, header=None, nrows=5)
+    sheets = pd.read_excel(out / "annex_a.xlsx", sheet_name=None, header=None, nrows=5,
+                           engine="calamine")
     assert set(sheets) == {"List 1", "List_3", "List 4 - Assessments", "list5 s47",
                            "Child Protection"}
     assert sheets["List 1"].iloc[0, 0] == "Annex A - List 1: Contacts"  # title row

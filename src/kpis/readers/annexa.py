@@ -47,8 +47,10 @@ def _sources(location: Path, kind: str) -> list[Source]:
     out: list[Source] = []
     if kind == "xlsx":
         try:
+            # calamine (Rust) reads a council-sized workbook about 10x faster than openpyxl,
+            # with the same cell values (dates as datetimes, numbers, text)
             sheets = pd.read_excel(location, sheet_name=None, header=None, dtype=object,
-                                   engine="openpyxl")
+                                   engine="calamine")
         except Exception as err:  # noqa: BLE001 - any unreadable workbook is an input error
             raise InputError(location, f"cannot read workbook: {err}") from err
         for name, raw in sheets.items():
