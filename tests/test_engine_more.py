@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import fig
 
 from kpis.engine import REGISTRY, compute, drilldown, records_from
 from kpis.records import Records
@@ -13,16 +14,6 @@ from kpis.records import Records
 JUNE = "2020-06"  # month-end 2020-06-30
 
 
-def fig(records: Records, ind: str, period: str, level: str = "council",
-        org_unit: str | None = None, breakdown: str = "") -> tuple[float, float, float]:
-    out = compute(records, pd.DatetimeIndex([pd.Period(period, "M").end_time.normalize()]),
-                  indicators=[ind])
-    row = out[(out["level"] == level) & (out["breakdown"] == breakdown)]
-    if org_unit is not None:
-        row = row[row["org_unit"] == org_unit]
-    assert len(row) == 1, row
-    r = row.iloc[0]
-    return r["numerator"], r["denominator"], r["value"]
 
 
 def plan(child: str, start: str | None, end: str | None = None, prev: int | None = None,

@@ -6,21 +6,10 @@ import math
 
 import pandas as pd
 import pytest
+from helpers import fig
 
-from kpis.engine import compute, drilldown, records_from
+from kpis.engine import drilldown, records_from
 from kpis.records import Records
-
-
-def fig(records: Records, ind: str, period: str, level: str = "council",
-        org_unit: str | None = None, breakdown: str = "") -> tuple[float, float, float]:
-    out = compute(records, pd.DatetimeIndex([pd.Period(period, "M").end_time.normalize()]),
-                  indicators=[ind])
-    row = out[(out["level"] == level) & (out["breakdown"] == breakdown)]
-    if org_unit is not None:
-        row = row[row["org_unit"] == org_unit]
-    assert len(row) == 1, row
-    r = row.iloc[0]
-    return r["numerator"], r["denominator"], r["value"]
 
 
 def ref(child: str, date: str, team: str = "T1", worker: str = "w1") -> dict:
