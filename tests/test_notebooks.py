@@ -39,3 +39,23 @@ def test_nbval_lax(tmp_path: Path) -> None:
                            "--nbval-lax", str(tmp_path)], capture_output=True, text=True,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_defaults_run_top_to_bottom_as_in_jupyterlab(tmp_path: Path) -> None:
+    """Each notebook, opened where it lives and run with its own default parameters (no
+    injection), works: with no processed data yet it cleans data/raw itself."""
+    import shutil
+
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    for path in sorted((tmp_path / "notebooks").glob("*.ipynb")):
+        papermill.execute_notebook(str(path), str(tmp_path / f"out-{path.name}"),
+                                   cwd=str(path.parent), kernel_name="python3",
+                                   progress_bar=False)
+    assert (tmp_path / "data" / "processed" / "scorecard.csv").exists()
+    # the domain notebook's default domain produced its findings
+    out = nbformat.read(tmp_path / "out-domain.ipynb", as_version=4)
+    text = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in out.cells
+                   if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.strip()
