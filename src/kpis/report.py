@@ -244,10 +244,19 @@ def _synthetic(raw: Path, processed: Path) -> tuple[Path | None, str]:
         return None, f"skipped: {err}"
     try:
         syn_dir = processed.parent / "synthetic"
-        if not syn_dir.exists() or not any(syn_dir.iterdir()):
-            synth.generate(syn_dir, seed=2020, councils=1, annex_format="csv")
-        out = processed / "computed_synthetic.csv"
         pkg = Path(__file__).resolve().parent
+        if not syn_dir.exists() or not any(syn_dir.iterdir()) or \
+                (pkg / "synth.py").stat().st_mtime > _newest_mtime([syn_dir]):
+            # absent, or made by an older generator: build it aside, then swap it in
+            staging = Path(tempfile.mkdtemp(prefix=".synthetic-", dir=syn_dir.parent))
+            staging.chmod(0o755)
+            try:
+                synth.generate(staging, seed=2020, councils=1, annex_format="csv")
+                io.replace_dir(staging, syn_dir)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging)
+        out = processed / "computed_synthetic.csv"
         inputs = [syn_dir, pkg / "readers", pkg / "indicators", pkg / "engine.py",
                   pkg / "compute.py", pkg / "data"]
         if out.exists() and out.stat().st_mtime > _newest_mtime(inputs):
