@@ -244,6 +244,18 @@ class Context:
         hi[start == NAT] = 0
         return expand(lo, hi)
 
+    def interval_pairs(self, start: np.ndarray, end: np.ndarray,
+                       ws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, m) for intervals [start, end) — an end date is the first day *not* covered, as
+        SSDA903 DEC and allocation end dates are — that overlap the window [ws[m], me[m]]:
+        start <= month-end and end > window start. A same-day interval (end == start) covers
+        its one day. Missing start: never; missing end: pass OPEN."""
+        end = np.maximum(end, start + 1)
+        lo = np.searchsorted(self.me, start, "left")
+        hi = np.searchsorted(ws, end, "left")
+        hi[start == NAT] = 0
+        return expand(lo, hi)
+
     def open_pairs(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, m) for intervals [start, end) open at month-end m (missing start: never)."""
         lo = np.searchsorted(self.me, start, "left")

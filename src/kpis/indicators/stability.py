@@ -149,14 +149,15 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
 
 def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Distinct social workers each (child code, m) had in the window [ws[m], month-end]:
-    allocations with start <= month-end and (end >= window start, or open).
+    allocations [start, end) with start <= month-end and end > window start (or open): an
+    allocation that ended on the window's first day is not in it.
 
     Only the cohort's children's allocations are paired with month-ends, and the distinct
     (child, month, worker) triples are counted with one sort."""
     sw = ctx.sw
     sw_code = sw["code"].to_numpy()
     keep = np.isin(sw_code, np.unique(code))
-    idx, mm = ctx.window_pairs(sw["start"].to_numpy()[keep], ws, end=sw["end"].to_numpy()[keep])
+    idx, mm = ctx.interval_pairs(sw["start"].to_numpy()[keep], sw["end"].to_numpy()[keep], ws)
     nw = max(len(ctx.workers_index), 1)
     triple = np.sort((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
     if len(triple):
