@@ -115,3 +115,11 @@ def test_returns_to_care_drilldown(returns: Records) -> None:
     assert len(d) == 4 and d["num"].sum() == 2 and d["den"].sum() == 4
     a = d[d["child_id"] == "A"].iloc[0]
     assert a["previous_period_end"] == pd.Timestamp("2019-04-01") and a["in_numerator"]
+
+
+def test_undated_plan_is_not_an_earlier_plan() -> None:
+    # A has a plan row with no start date and one starting 2020-06-10 (previous_plans unknown):
+    # the undated row is not known to be earlier -> not a repeat, as in repeat_cp_all.
+    r = records_from("C", cp_plans=[plan("A", None), plan("A", "2020-06-10")])
+    assert fig(r, "repeat_cp", "2020-06") == (0, 1, 0.0)
+    assert fig(r, "repeat_cp_all", "2020-06") == (0, 1, 0.0)

@@ -482,6 +482,14 @@ def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> 
     return np.where(same, prev, fill)
 
 
+def dated_rank(code: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """How many *dated* rows of the same child come before each row (rows sorted by child and
+    date, undated rows first): an undated row is not known to be earlier [I]; undated rows and
+    -1 codes get 0."""
+    undated = count_by_key(code[(d == NAT) & (code >= 0)], code)
+    return np.where((d == NAT) | (code < 0), 0, rank_in_group(code) - undated)
+
+
 def rank_in_group(code: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within runs of equal `code` (rows sorted by code); -1 codes rank 0."""
     n = len(code)

@@ -20,13 +20,11 @@ import numpy as np
 import pandas as pd
 
 from kpis.indicators._base import (
-    NAT,
     OPEN,
     Context,
-    count_by_key,
+    dated_rank,
     days,
     event_frame,
-    rank_in_group,
     shift_months,
     to_dates,
 )
@@ -55,8 +53,7 @@ def open_plans(ctx: Context) -> dict[str, np.ndarray]:
     # earlier dated plans of the same child: rank among the child's rows minus its undated rows
     # (undated rows sort first; an undated plan is not known to be earlier [I]); a second plan
     # starting on the same day as another counts as a repeat, as in `repeat_cp` [I]
-    undated = count_by_key(code[(start == NAT) & (code >= 0)], code)
-    earlier = np.where(start == NAT, 0, rank_in_group(code) - undated)
+    earlier = dated_rank(code, start)
     idx, m = ctx.open_pairs(start, end)
     # one row per child and month-end: the plan that started last (rows are sorted by child
     # and start, so the last row of each (child, m) group); rows without a child id each stand

@@ -12,9 +12,9 @@ from kpis.indicators._base import (
     NAT,
     OPEN,
     Context,
+    dated_rank,
     event_frame,
     previous_in_group,
-    rank_in_group,
     shift_months,
     to_dates,
 )
@@ -59,7 +59,8 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
     Cohort: CP plans (Annex A list 7) starting in the period. Numerator: the plan is a second or
     subsequent one *at any time*: the child has an earlier plan start in the data, or the list's
     "Number of Previous Child Protection Plans" > 0. Two plans of a child starting on the same
-    day: the second counts as a repeat [I]. Period rules: headline = plans starting in the
+    day: the second counts as a repeat [I]; a plan row with no start date is not an earlier
+    plan [I]. Period rules: headline = plans starting in the
     calendar month, as Appendix 1's "Repeat CP plans (in month)" (id `repeat_cp`); breakdown
     "rolling 12 months" = plans starting in the 12 months to month-end (the D3 measure over a
     year). Attribution: the plan row's team and worker.
@@ -68,7 +69,7 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
     prev_n = pd.to_numeric(ctx.column("cp_plans", "previous_plans", p["pos"]), errors="coerce")
     prev_n = prev_n.fillna(0).to_numpy(dtype=float)
     code, d = p["code"], p["d"]
-    rank = rank_in_group(code)
+    rank = dated_rank(code, d)  # an undated plan is not known to be earlier [I]
     repeat = (rank > 0) | (prev_n > 0)
     frames = []
     for breakdown, ws in (("", ctx.ws1), ("rolling 12 months", ctx.ws12)):
