@@ -181,3 +181,23 @@ def test_allocation_ending_on_the_windows_first_day_is_not_in_it() -> None:
                      sw("A", "w2", "2019-07-02", "2019-12-01"),
                      sw("A", "w3", "2019-12-01", "2020-03-01"), sw("A", "w4", "2020-03-01")])
     assert fig(r2, "sw_more_than_3_12m", "2020-06") == (1, 1, 100.0)
+
+
+def test_temporary_placement_does_not_break_long_term_stability() -> None:
+    # A: with carer c1 since 2016-01-01, a week's respite (T1) in March 2019, then back to c1.
+    # At 2020-06-30 A is under 16, in care 4.5 years, and with the same carer since 2016:
+    # the temporary placement and the return are not a change of placement -> numerator.
+    # B: the same, but after the temporary placement moves to a new carer c2 on 2019-03-08:
+    # placement since 2019-03-08 (1 year 3 months) -> not.
+    r = records_from(
+        "C",
+        children=[{"child_id": c, "dob": "2010-01-01"} for c in ("A", "B")],
+        episodes=[*chain("A", ("2016-01-01", "S", "U1", "c1"), ("2019-03-01", "P", "T1", "t1"),
+                         ("2019-03-08", "P", "U1", "c1")),
+                  *chain("B", ("2016-01-01", "S", "U1", "c1"), ("2019-03-01", "P", "T1", "t1"),
+                         ("2019-03-08", "P", "U1", "c2"))])
+    assert fig(r, "long_term_stability", "2020-06") == (1, 2, 50.0)
+    dd = drilldown(r, "long_term_stability", "2020-06").set_index("child_id")
+    assert dd.loc["A", "placement_start"] == pd.Timestamp("2016-01-01")
+    # and neither counts as 3+ placements: A has 1 (the return is not new), B has 2
+    assert fig(r, "placements_3plus", "2020-06")[:2] == (0, 2)

@@ -379,9 +379,10 @@ class Context:
         episode, or one following an episode whose REC is not X1) to the episode whose REC is not
         X1 (child-level-formats.md, SSDA903 REC) [V]; its end is that episode's DEC (OPEN if open).
         Same-carer run: consecutive episodes of a period whose RNE is in SAME_CARER_RNE continue
-        the placement with the same carer (see kpis.indicators.stability).
+        the placement with the same carer, and so do a temporary placement (PLACE T0–T4) and the
+        return to the same carer after it [C/I] (see kpis.indicators.stability).
         """
-        from kpis.indicators.stability import SAME_CARER_RNE
+        from kpis.indicators.stability import SAME_CARER_RNE, temporary_and_returns
 
         ep = self.records.episodes
         df = pd.DataFrame({
@@ -412,7 +413,9 @@ class Context:
         df["period"] = pid
         df["period_start"] = df["decom"].to_numpy()[starts][pid]
         df["period_end"] = df["dec"].to_numpy()[lasts][pid]
-        new_run = new_period | ~np.isin(rne, list(SAME_CARER_RNE))
+        # a temporary placement and the return to the same carer after it do not break the run
+        temp, returns = temporary_and_returns(df)
+        new_run = new_period | (~np.isin(rne, list(SAME_CARER_RNE)) & ~temp & ~returns)
         rid = np.cumsum(new_run) - 1
         rstarts = np.flatnonzero(new_run)
         run_start = df["decom"].to_numpy()[rstarts]

@@ -47,22 +47,30 @@ def counted_placement(e: pd.DataFrame) -> np.ndarray:
     the return to the carer the child had before a temporary placement (same carer key: URN, else
     provider + postcode [I]) within the same period of care; becoming placed for adoption with
     the existing carer (RNE T/U into PLACE A3–A6)."""
-    rne = e["rne"].to_numpy()
-    place = e["place"].to_numpy()
-    carer = e["carer"].to_numpy()
-    pid = e["period"].to_numpy()
-    n = len(e)
-    if n == 0:
+    rne, place = e["rne"].to_numpy(), e["place"].to_numpy()
+    if len(e) == 0:
         return np.zeros(0, bool)
+    temp, returns = temporary_and_returns(e)
+    adoption_same = np.isin(rne, ["T", "U"]) & np.isin(place, list(ADOPTION_PLACE))
+    return np.isin(rne, list(NEW_PLACEMENT_RNE)) & ~temp & ~returns & ~adoption_same
+
+
+def temporary_and_returns(e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode (columns rne, place, carer, period; sorted by child and DECOM): is it a
+    temporary placement (PLACE T0–T4), and is it the return to the carer the child had before
+    a temporary placement, in the same period of care [C/I]? Neither is a change of placement:
+    not for NI 62, and not a break in the same-carer run of NI 63."""
+    place, carer, pid = e["place"].to_numpy(), e["carer"].to_numpy(), e["period"].to_numpy()
+    n = len(e)
     temp = np.isin(place, list(TEMPORARY_PLACE))
-    ar = np.arange(n)
-    acc = np.maximum.accumulate(np.where(~temp, ar, -1))
+    if n == 0:
+        return temp, temp.copy()
+    acc = np.maximum.accumulate(np.where(~temp, np.arange(n), -1))
     last_nt = np.r_[-1, acc[:-1]]
     has_nt = (last_nt >= 0) & (pid[np.maximum(last_nt, 0)] == pid)
     prev_temp = np.r_[False, temp[:-1] & (pid[1:] == pid[:-1])]
     returns = prev_temp & has_nt & (carer != "") & (carer == carer[np.maximum(last_nt, 0)])
-    adoption_same = np.isin(rne, ["T", "U"]) & np.isin(place, list(ADOPTION_PLACE))
-    return np.isin(rne, list(NEW_PLACEMENT_RNE)) & ~temp & ~returns & ~adoption_same
+    return temp, returns
 
 
 def placements_3plus(ctx: Context) -> pd.DataFrame:
