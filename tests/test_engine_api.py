@@ -33,7 +33,10 @@ def test_columns_and_constants(small: Records) -> None:
     out = compute(small, pd.DatetimeIndex(["2020-03-31"]))
     assert list(out.columns) == OUTPUT_COLUMNS
     assert set(out["kind"]) == {"actual"} and set(out["comparator"]) == {""}
-    assert set(out["source"]) == {"kpis compute"} and set(out["flag"]) == {""}
+    assert set(out["source"]) == {"kpis compute"}
+    # referrals begin 2020-01-15, under 12 months before 2020-03-31: flagged, with why;
+    # indicators whose tables hold no dates (e.g. SSDA903 here) have nothing to flag
+    assert set(out["flag"]) == {"", "partial history"}
     assert set(out["council"]) == {"Shire"} and set(out["period"]) == {"2020-03"}
     cat = catalogue.indicators().set_index("indicator_id")
     for col in ("domain", "indicator", "unit"):
@@ -43,7 +46,10 @@ def test_columns_and_constants(small: Records) -> None:
     assert len(c) == sum(len(s.notes) for s in REGISTRY.values())
     rr = c[c["indicator_id"] == "re_referrals"].iloc[0]
     assert (rr["numerator"], rr["denominator"], rr["value"]) == (1, 2, 50.0)
-    assert rr["note"] == "rolling 12 months to month-end"
+    assert rr["flag"] == "partial history"
+    assert rr["note"] == ("rolling 12 months to month-end; data begin 2020-01-15, less than 12 "
+                          "months before this month-end: may be understated")
+    assert c.loc[c["indicator_id"] == "placements_3plus", "flag"].iloc[0] == ""
     empty = c[c["indicator_id"] == "icpc_15wd"].iloc[0]
     assert (empty["numerator"], empty["denominator"]) == (0, 0) and pd.isna(empty["value"])
     assert empty["note"] == "no children in cohort"

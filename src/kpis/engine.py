@@ -51,7 +51,7 @@ import pandas as pd
 
 from kpis import catalogue
 from kpis.indicators import cla, cp_open, repeat, stability, timeliness, workforce
-from kpis.indicators._base import EVENT_COLUMNS, NAT, Context, days
+from kpis.indicators._base import EVENT_COLUMNS, NAT, Context, days, shift_months
 from kpis.records import Records
 
 OUTPUT_COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator",
@@ -67,38 +67,59 @@ IN_MONTH = "calendar month to month-end"
 
 @dataclass(frozen=True)
 class Spec:
-    """How to compute one indicator: the function, the note per breakdown, the empty note."""
+    """How to compute one indicator: the function, the note per breakdown, the empty note, and
+    the history it needs: the tables its look-back reads and how many months back it looks
+    (a month-end with less history than that in the data is flagged `partial history`)."""
 
     func: Callable[[Context], pd.DataFrame]
     notes: dict[str, str]
     empty_note: str = NO_CHILDREN
+    history: tuple[str, ...] = ()
+    lookback_months: int = 12
+
+
+#: The dates that say when each table's history starts (also used for default month-ends).
+ACTIVITY_DATES: dict[str, list[str]] = {
+    "contacts": ["contact_date"], "referrals": ["referral_date"],
+    "assessments": ["start_date", "auth_date"], "s47": ["strategy_date", "icpc_date"],
+    "cp_plans": ["start_date", "end_date"], "episodes": ["decom", "dec"],
+    "sw_episodes": ["start", "end"]}
+PARTIAL = "partial history"
 
 
 REGISTRY: dict[str, Spec] = {
-    "re_referrals": Spec(repeat.re_referrals, {"": R12}),
-    "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12}),
-    "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "in month": IN_MONTH}),
+    "re_referrals": Spec(repeat.re_referrals, {"": R12}, history=("referrals",)),
+    "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12},
+                      history=("cp_plans",)),
+    "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "in month": IN_MONTH},
+                            history=("episodes",), lookback_months=24),
     "repeat_cp_all": Spec(cp_open.repeat_cp_all, {
-        "": "on a CP plan at month-end; second or subsequent plan"}),
+        "": "on a CP plan at month-end; second or subsequent plan"}, history=("cp_plans",)),
     "cp_plan_under_2y": Spec(cp_open.cp_plan_under_2y, {
-        "": "on a CP plan at month-end; plan started less than 2 years before"}),
+        "": "on a CP plan at month-end; plan started less than 2 years before"},
+        history=("cp_plans",), lookback_months=24),
     "cla_s20": Spec(cla.cla_s20, {
         "": "looked after at month-end (not short breaks); legal status V2"}),
     "cla_missing": Spec(cla.cla_missing, {
         "": "looked after in the 12 months to month-end (not short breaks only); missing "
             "incidents (M) in the 12 months",
         cla.LA_AT_MONTH_END: "looked after at month-end (not short breaks); missing incidents "
-                             "(M) in the 12 months to month-end"}),
+                             "(M) in the 12 months to month-end"}, history=("episodes",)),
     "placements_3plus": Spec(stability.placements_3plus, {
-        "": "looked after at month-end; placements in the 12 months to month-end"}),
+        "": "looked after at month-end; placements in the 12 months to month-end"},
+        history=("episodes",)),
     "long_term_stability": Spec(stability.long_term_stability, {
-        "": "under 16 and looked after 2.5+ years at month-end"}),
+        "": "under 16 and looked after 2.5+ years at month-end"}, history=("episodes",),
+        lookback_months=30),
     "sw_changes_12m_cla": Spec(stability.sw_changes_12m_cla, {
-        "": "looked after at month-end; social workers in the 12 months to month-end"}),
+        "": "looked after at month-end; social workers in the 12 months to month-end"},
+        history=("sw_episodes",)),
     "sw_more_than_3_12m": Spec(stability.sw_more_than_3_12m, {
-        "": "looked after at month-end; social workers in the 12 months to month-end"}),
+        "": "looked after at month-end; social workers in the 12 months to month-end"},
+        history=("sw_episodes",)),
     "sw_changes_6m_all": Spec(stability.sw_changes_6m_all, {
-        "": "allocated at month-end; social workers in the 6 months to month-end"}),
+        "": "allocated at month-end; social workers in the 6 months to month-end"},
+        history=("sw_episodes",), lookback_months=6),
     "caseload_per_fte": Spec(workforce.caseload_per_fte, {
         "": "at month-end; case-holding workers in post"}, NO_WORKERS),
     "caseload_18_or_fewer": Spec(workforce.caseload_18_or_fewer, {
@@ -107,9 +128,11 @@ REGISTRY: dict[str, Spec] = {
         "": "at month-end; case-holding workers in post"}, NO_WORKERS),
     "agency_rate": Spec(workforce.agency_rate, {
         "": "at month-end; FTE of workers in post"}, "no workers in post"),
-    "assessment_45wd": Spec(timeliness.assessment_45wd, {"": R12 + " (authorised)"}),
-    "icpc_15wd": Spec(timeliness.icpc_15wd, {"": R12 + " (ICPC held)"}),
-    "cp_plans_ended_2y_plus": Spec(timeliness.cp_plans_ended_2y_plus, {"": R12 + " (plan ended)"}),
+    "assessment_45wd": Spec(timeliness.assessment_45wd, {"": R12 + " (authorised)"},
+                            history=("assessments",)),
+    "icpc_15wd": Spec(timeliness.icpc_15wd, {"": R12 + " (ICPC held)"}, history=("s47",)),
+    "cp_plans_ended_2y_plus": Spec(timeliness.cp_plans_ended_2y_plus, {"": R12 + " (plan ended)"},
+                                   history=("cp_plans",), lookback_months=36),
 }
 
 
@@ -120,10 +143,7 @@ def default_month_ends(records: Records) -> pd.DatetimeIndex:
     CP plans (start/end), 903 episodes (DECOM/DEC) and allocations (start/end). Dates of birth
     and workers' role dates are not activity. An empty input gives an empty index.
     """
-    cols = {"contacts": ["contact_date"], "referrals": ["referral_date"],
-            "assessments": ["start_date", "auth_date"], "s47": ["strategy_date", "icpc_date"],
-            "cp_plans": ["start_date", "end_date"], "episodes": ["decom", "dec"],
-            "sw_episodes": ["start", "end"]}
+    cols = ACTIVITY_DATES
     lo, hi = None, None
     for table, names in cols.items():
         df = getattr(records, table)
@@ -139,6 +159,20 @@ def default_month_ends(records: Records) -> pd.DatetimeIndex:
     first = pd.Timestamp(np.int64(lo).astype("datetime64[D]"))
     last = pd.Timestamp(np.int64(hi).astype("datetime64[D]"))
     return pd.date_range(first + pd.offsets.MonthEnd(0), last + pd.offsets.MonthEnd(0), freq="ME")
+
+
+def history_start(records: Records, tables: Sequence[str]) -> int | None:
+    """First activity day (day number) in `tables`, or None when they hold no dates."""
+    firsts = []
+    for table in tables:
+        df = getattr(records, table)
+        for c in ACTIVITY_DATES.get(table, []):
+            if c in df and len(df):
+                d = days(df[c])
+                d = d[d != NAT]
+                if len(d):
+                    firsts.append(int(d.min()))
+    return min(firsts) if firsts else None
 
 
 def _meta() -> pd.DataFrame:
@@ -304,8 +338,27 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     value = np.where(unit == "percent", 100.0 * ratio, ratio)
     note = np.where(den > 0, p_note[pair], p_empty[pair])
+    # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
+    p_first = np.array([history_start(ctx.records, REGISTRY[i].history) if i else None
+                        for i in p_ind], dtype=object)
+    p_need = np.array([REGISTRY[i].lookback_months if i else 0 for i in p_ind])
+    me = ctx.me[m] if n else np.empty(0, np.int64)
+    partial = np.zeros(n, dtype=bool)
+    for k in range(len(p_ind)):  # one pass per (indicator, breakdown): ~25
+        if p_first[k] is None or not n:
+            continue
+        rows = pair == k
+        back = shift_months(np.asarray(me[rows], dtype=np.int64), -int(p_need[k]))
+        partial[rows] = back < p_first[k]
+    flag = np.where(partial, PARTIAL, "").astype(object)
+    if partial.any():
+        first_txt = np.array([pd.Timestamp(np.int64(f).astype("datetime64[D]")).date().isoformat()
+                              if f is not None else "" for f in p_first], dtype=object)
+        why = ("; data begin " + first_txt[pair] + ", less than " +
+               p_need[pair].astype(str) + " months before this month-end: may be understated")
+        note = np.where(partial, note + why, note)
     const = {c: np.full(n, v, dtype=object) for c, v in
-             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"), ("flag", ""),
+             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"),
               ("council", ctx.records.council))}
     res = pd.DataFrame({
         "indicator_id": p_ind[pair],
@@ -319,7 +372,7 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
         "unit": unit,
         "note": note,
         "source": const["source"],
-        "flag": const["flag"],
+        "flag": flag,
         "council": const["council"],
         "level": np.array(LEVELS, dtype=object)[level.astype(np.int64)],
         "org_unit": labels[unit_code],
