@@ -95,11 +95,26 @@ def test_thresholds_are_parameters(scorecard: pd.DataFrame) -> None:
         "direction"] == "no material change"
 
 
-def test_amber_within_tolerance_of_target(dist: pd.DataFrame) -> None:
-    r = row(dist, "placements_3plus")  # 17.5 against 12.7: 4.8 points short, worsened
+def test_close_to_target_but_worsened_is_red(dist: pd.DataFrame) -> None:
+    r = row(dist, "placements_3plus")  # 13.2 -> 17.5 against 12.7: 4.8 points short, worsened
     assert r["direction"] == "worsened"
+    assert r["rag"] == "Red"
+    assert r["rag_reason"] == "short of the target and worsened since the baseline"
+
+
+def test_amber_within_tolerance_of_target_and_not_worsened() -> None:
+    # Timelines of visits to children in care: 92% -> 92% against a target of 95%: 3 points
+    # short, no material change -> Amber
+    sc = pd.DataFrame({
+        "indicator_id": ["visits_cla"] * 3, "domain": ["Seeing and Working with Children"] * 3,
+        "indicator": ["Timelines of visits to children in care"] * 3, "breakdown": [""] * 3,
+        "kind": ["actual", "actual", "target"], "comparator": [""] * 3,
+        "period": ["2017-03", "2020-06", ""], "value": [92.0, 92.0, 95.0],
+        "unit": ["percent"] * 3, "note": [""] * 3, "source": ["x"] * 3, "flag": [""] * 3})
+    r = distance.distance_table(sc).iloc[0]
+    assert r["direction"] == "no material change"
     assert r["rag"] == "Amber"
-    assert "within 5 points" in r["rag_reason"]
+    assert r["rag_reason"] == "within 5 points of the target"
 
 
 def test_neither_polarity(dist: pd.DataFrame) -> None:
@@ -142,7 +157,9 @@ def test_appendix_preferred_over_narrative_duplicate(dist: pd.DataFrame) -> None
 def test_domain_summary_counts(dist: pd.DataFrame) -> None:
     s = distance.domain_summary(dist)
     assert s.loc["Repeat Work", "worsened"] == 4
-    assert s.loc["Repeat Work", "red"] == 2
+    # Red: re-referrals and repeat CP plans (8 points short of target), returns to care
+    # (17 -> 22, worsened, 5 points worse than the benchmark of 17)
+    assert s.loc["Repeat Work", "red"] == 3
     assert s["indicators"].sum() == len(dist)
     assert list(s.index)[0] == "Decision Making and Allocation"
 

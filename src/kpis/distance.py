@@ -34,9 +34,10 @@ RAG (`rag`, with `rag_reason`)
     - Not rated: no latest value, or polarity `neither`, or neither target nor benchmark.
     - Green: target met (or, with no target, at least in line with the headline benchmark).
     - Amber: not Green, but within `amber_pp` points (percentages, default 5) or `amber_rel` %
-      (other units, default 10 %) of the target (of the benchmark if there is no target),
-      or improved since the baseline.
-    - Red: otherwise (short of the target by more than the tolerance and not improved).
+      (other units, default 10 %) of the target (of the benchmark if there is no target) and
+      not worsened since the baseline, or improved since the baseline.
+    - Red: otherwise: short of the target by more than the tolerance and not improved, or
+      short of it and worsened (close to the target but moving away from it is Red).
 """
 
 from __future__ import annotations
@@ -211,6 +212,8 @@ def distance_table(
     bench_ok = out["benchmark_position"].isin(["better", "in line"])
     green = np.where(has_target, out["target_status"].eq("met"), bench_ok)
     improved = out["direction"].eq("improved")
+    worsened = out["direction"].eq("worsened")
+    near = near & ~worsened  # close to the target but moving away from it is not Amber
     unrated = no_latest | out["polarity"].eq("neither") | ~has_ref
     ref_word = np.where(has_target, "target", "benchmark")
     tol_txt = np.where(percent, f"{amber_pp:g} points", f"{amber_rel:g}%")
@@ -225,7 +228,8 @@ def distance_table(
          pd.Series("within ", index=out.index) + tol_txt + " of the " + ref_word,
          pd.Series("improved since the baseline, short of the ", index=out.index) + ref_word,
          pd.Series("short of the ", index=out.index) + ref_word + ", no baseline to compare"],
-        default=pd.Series("short of the ", index=out.index) + ref_word + " and not improved",
+        default=pd.Series("short of the ", index=out.index) + ref_word + np.where(
+            worsened, " and worsened since the baseline", " and not improved"),
     )
 
     # Order: domain order, then first appearance

@@ -393,7 +393,8 @@ def rules_markdown(dist: pd.DataFrame) -> str:
         "'no material change'.",
         "- **RAG**: Green = target met (with no target: at least in line with the benchmark); "
         f"Amber = within {a['amber_pp']:g} points ({a['amber_rel']:g}% for counts) of the "
-        "target, or improved since the baseline; Red = otherwise. 'Not rated' = no latest "
+        "target and not worsened, or improved since the baseline; Red = otherwise (short of "
+        "the target and worsened is Red however close). 'Not rated' = no latest "
         "figure, no target or benchmark, or no better direction.",
         "- Symbols carry the meaning as well as colour: ▲ improved, ▼ worsened, "
         "► no material change; ○ Green, ◐ Amber, ● Red.",
