@@ -66,7 +66,7 @@ def test_unparseable_value(dirs, capsys):
 def test_percentage_over_100(dirs, capsys):
     edit(dirs[0] / APPENDIX, "Re-referrals,,24%,32%", "Re-referrals,,24%,132%")
     err = run_bad(dirs, capsys)
-    assert f"{APPENDIX}, row 26, column 'Jun-20'" in err and "0-100" in err
+    assert f"{APPENDIX}, row 26, column 'Jun-20'" in err and "0-100 (value 132)" in err
 
 
 def test_duplicated_indicator(dirs, capsys):
@@ -143,3 +143,10 @@ def test_console_script_exit_code_and_message(dirs):
     assert "Traceback" not in proc.stderr
     assert "row 26, column 'Jun-20'" in proc.stderr
     assert (out / "scorecard.csv").read_text() == "the previous good run\n"
+
+
+def test_raw_file_that_is_a_folder(dirs, capsys):
+    (dirs[0] / NARRATIVE).unlink()
+    (dirs[0] / NARRATIVE).mkdir()
+    err = run_bad(dirs, capsys)
+    assert NARRATIVE in err and "not a file" in err

@@ -264,3 +264,15 @@ def test_read_input_multi_council(tmp_path: Path) -> None:
 def test_read_input_empty_dir(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         read_input(tmp_path)
+
+
+def test_non_utf8_csv_names_file_row_and_says_what_to_do(tmp_path: Path) -> None:
+    from kpis.readers._common import read_csv_source
+
+    path = tmp_path / "episodes.csv"
+    path.write_bytes("CHILD,DECOM\nC1,01/04/2020\nC2,02/04/2020 \u2013\n".encode("cp1252"))
+    with pytest.raises(InputError) as info:
+        read_csv_source(path)
+    err = info.value
+    assert (err.row, str(err.file)) == (3, str(path))
+    assert "not UTF-8 text (byte 0x96); save it as UTF-8" in err.message

@@ -38,6 +38,8 @@ def read_raw(path: Path) -> pd.DataFrame:
     InputErrors naming the file (and the row of the first undecodable byte)."""
     if not path.exists():
         raise InputError(path, "file not found")
+    if not path.is_file():
+        raise InputError(path, "not a file (a folder or device has this name)")
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty")

@@ -112,6 +112,10 @@ def validate(schema: pa.DataFrameSchema, df: pd.DataFrame, file: str | Path,
         idx = first["index"]
         if "duplicates" in check or "unique" in check or "field_uniqueness" in check:
             message = "duplicated: the same indicator (and breakdown) appears twice"
+        elif first["schema_context"] == "DataFrameSchema" and "value" in df.columns \
+                and idx in df.index:
+            # a check across columns: show the number it is about, not the first column
+            message = f"{check} (value {df.at[idx, 'value']:g})"
         else:
             message = f"{check}" + ("" if column is None else f" (value {first['failure_case']!r})")
         if locate is not None and idx in locate.index:

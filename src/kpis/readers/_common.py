@@ -120,7 +120,17 @@ def read_csv_source(path: Path) -> Source:
         return Source(str(path), "", frame, 2)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        data = Path(path).read_bytes()
+        try:
+            data.decode("utf-8-sig")
+            at = None
+        except UnicodeDecodeError as bad:
+            at = bad.start
+        row = data[:at].count(b"\n") + 1 if at is not None else None
+        byte = f" (byte 0x{data[at]:02x})" if at is not None else ""
+        raise InputError(path, f"not UTF-8 text{byte}; save it as UTF-8", row=row) from err
+    except pd.errors.ParserError as err:
         raise InputError(path, f"cannot read CSV: {err}") from err
     except pd.errors.EmptyDataError as err:
         raise InputError(path, "empty file") from err
