@@ -44,9 +44,9 @@ def test_labelled_breakdowns_in_one_cell():
 def test_rolling_year_and_in_month_figures():
     # The "17" of "(Mar-17)" and the "20" of "(June 20)" are labels, not figures.
     assert parts("17% (RY) 16% (Mar-17)") == [
-        (17.0, "percent", "", "", "rolling year"), (16.0, "percent", "in month", "", "")]
+        (17.0, "percent", "", "", "rolling year"), (16.0, "percent", "single month", "", "")]
     assert parts("22% (RY) 50% (June 20)") == [
-        (22.0, "percent", "", "", "rolling year"), (50.0, "percent", "in month", "", "")]
+        (22.0, "percent", "", "", "rolling year"), (50.0, "percent", "single month", "", "")]
 
 
 def test_count_beside_a_percentage_takes_its_own_unit():

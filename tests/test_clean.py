@@ -60,7 +60,7 @@ def test_words_go_to_note(table):
 def test_breakdowns_and_named_comparators(table):
     assert value(table, "initial_visits", "actual", "2017-03", "S47").value == 61
     assert value(table, "initial_visits", "actual", "2020-06", "closed not seen").value == 11
-    assert value(table, "returns_to_care", "actual", "2020-06", "in month").value == 50
+    assert value(table, "returns_to_care", "actual", "2020-06", "single month").value == 50
     assert value(table, "returns_to_care", "actual", "2017-03").note == "rolling year"
     assert value(table, "sw_changes_12m_cla", "benchmark",
                  comparator="good/outstanding LAs").value == 75

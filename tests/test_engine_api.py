@@ -75,7 +75,7 @@ def test_unknown_indicator_and_breakdown(small: Records) -> None:
     with pytest.raises(KeyError):
         drilldown(small, "no_such_indicator", "2020-03")
     with pytest.raises(KeyError):
-        drilldown(small, "re_referrals", "2020-03", breakdown="in month")
+        drilldown(small, "re_referrals", "2020-03", breakdown="single month")
 
 
 def test_drilldown_columns(small: Records) -> None:

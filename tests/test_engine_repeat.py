@@ -101,8 +101,8 @@ def test_returns_to_care(returns: Records) -> None:
     # Month-end 2020-04-30, window 2019-05-01..2020-04-30. Periods starting in it:
     # A 2020-04-01 (return), B 2019-06-01 (not), C 2019-09-01 (not), C 2019-12-01 (return) -> 2/4
     assert fig(returns, "returns_to_care", "2020-04") == (2, 4, 50.0)
-    # in month (April 2020): A only -> 1/1
-    assert fig(returns, "returns_to_care", "2020-04", breakdown="in month") == (1, 1, 100.0)
+    # single month (April 2020): A only -> 1/1
+    assert fig(returns, "returns_to_care", "2020-04", breakdown="single month") == (1, 1, 100.0)
     # attribution at the month-end: A allocated to w1 (team T1); B and C unallocated
     assert fig(returns, "returns_to_care", "2020-04", "team", "T1") == (1, 1, 100.0)
     assert fig(returns, "returns_to_care", "2020-04", "team", "unallocated") \

@@ -91,7 +91,7 @@ REGISTRY: dict[str, Spec] = {
     "re_referrals": Spec(repeat.re_referrals, {"": R12}, history=("referrals",)),
     "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12},
                       history=("cp_plans",)),
-    "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "in month": IN_MONTH},
+    "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "single month": IN_MONTH},
                             history=("episodes",), lookback_months=24),
     "repeat_cp_all": Spec(cp_open.repeat_cp_all, {
         "": "on a CP plan at month-end; second or subsequent plan"}, history=("cp_plans",)),
@@ -394,7 +394,7 @@ def drilldown(records: Records, indicator_id: str, period: str, level: str = "co
     One row per cohort member: child_id, the dates and facts the rule used, `in_numerator`, team
     and worker, and the weights `num`/`den` (their sums are the figure's numerator and
     denominator; for percent indicators num = in_numerator and den = 1). `level`/`org_unit`
-    select a team or worker (`org_unit=None`: all rows). `breakdown` picks e.g. "in month".
+    select a team or worker (`org_unit=None`: all rows). `breakdown` picks e.g. "single month".
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; choose from {LEVELS}")

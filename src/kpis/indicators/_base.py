@@ -4,7 +4,7 @@ Every indicator function takes a `Context` and returns an *event frame*: one row
 (child, referral, plan, worker, ...) per month-end, with columns
 
     m            index of the month-end in `ctx.me`
-    breakdown    "" for the headline figure, else e.g. "in month"
+    breakdown    "" for the headline figure, else e.g. "single month"
     child        the child's integer code (-1 for worker rows of the workforce indicators)
     team, worker integer codes of labels in `ctx.vocab` (0 = "unallocated": nobody)
     in_numerator bool

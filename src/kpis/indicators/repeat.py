@@ -91,7 +91,8 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
     RNE "S" episode to the episode whose REC is not X1; see `Context.episodes`) starting in the
     period; numerator = the child's previous period of care ended within 12 months before this
     one started (previous end >= start - 12 calendar months, `within_months`; exactly 12 months
-    counts). Period rules: headline = rolling 12 months to month-end; "in month" = calendar month.
+    counts). Period rules: headline = rolling 12 months to month-end; breakdown "single month" =
+    periods of care starting in the calendar month (Appendix 1 prints one, "50% (June 20)").
     Attribution: the worker allocated at the month-end (SWEpisodes), else "unallocated".
     """
     e = ctx.episodes
@@ -102,7 +103,7 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
     prev_end = previous_in_group(code, end)
     within = within_months(prev_end, d)
     frames = []
-    for breakdown, ws in (("", ctx.ws12), ("in month", ctx.ws1)):
+    for breakdown, ws in (("", ctx.ws12), ("single month", ctx.ws1)):
         idx, m = ctx.window_pairs(d, ws)
         team, worker = ctx.attribute(code[idx], m)
         frames.append(event_frame(
