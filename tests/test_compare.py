@@ -79,9 +79,9 @@ def test_findings_and_readable(table):
     text = compare.comparison_findings(table)
     assert "5 indicators were computed" not in text  # 4 headline + 1 breakdown
     assert "4 indicators were computed from the child-level records of Synth for 2020-06; " \
-           "4 of them also have a published figure" in text
+           "4 figures (with breakdowns) also have a published figure" in text
     assert "2 of the 3 percentages are within 3 points" in text
-    assert "3+ (50.0% against 17.5%)" in text
+    assert "3+ (50.0% against 17.5%, 1 of 2)" in text
     readable = compare.readable(table)
     row = readable[readable["Indicator"].eq("Caseload")].iloc[0]
     assert (row["Numerator"], row["Denominator"], row["Computed"]) == ("2,558", "192.3", "13.3")

@@ -67,7 +67,7 @@ def comparison_findings(table: pd.DataFrame, tolerance_pp: float = 3.0) -> str:
     council = ", ".join(table["council"].astype(str).unique())
     period = table["period"].iloc[0]
     head = table[table["breakdown"].eq("")]
-    both = head.dropna(subset=["computed", "published"])
+    both = table.dropna(subset=["computed", "published"])
     pct = both[both["unit"].eq("percent")]
     close = pct[pct["difference"].abs() <= tolerance_pp]
     far = pct.loc[pct["difference"].abs().sort_values(ascending=False).index]
@@ -75,13 +75,16 @@ def comparison_findings(table: pd.DataFrame, tolerance_pp: float = 3.0) -> str:
     were = "indicator was" if len(head) == 1 else "indicators were"
     lines = [
         f"- {len(head)} {were} computed from the child-level records of {council} "
-        f"for {period}; {len(both)} of them also have a published figure for that month.",
+        f"for {period}; {len(both)} figures (with breakdowns) also have a published figure "
+        f"for that month.",
         f"- {len(close)} of the {len(pct)} percentages are within {tolerance_pp:g} points of "
         f"the published figure.",
     ]
     if len(far):
-        items = ", ".join(f"{r.indicator} ({r.computed:.1f}% against {r.published:g}%)"
-                          for r in far.itertuples())
+        items = ", ".join(
+            f"{r.indicator}{f' ({r.breakdown})' if r.breakdown else ''} ({r.computed:.1f}% "
+            f"against {r.published:g}%, {int(r.numerator)} of {int(r.denominator)})"
+            for r in far.itertuples())
         lines.append(f"- Further apart: {items}.")
     met = head[head["target_status"].eq("met")]
     with_target = head[head["target_status"].isin(["met", "not met"])]

@@ -193,24 +193,30 @@ def overview_findings(dist: pd.DataFrame) -> str:
     targeted = dist[dist["target_status"].isin(["met", "not met"])]
     met = targeted[targeted["target_status"].eq("met")]
     rag = dist["rag"].value_counts()
+    fallback = comparable["baseline_source"].astype(str).str.startswith("inspection")
+    via = (f" ({int(fallback.sum())} of them compare with the figure the 2017 inspection "
+           f"reported, as the council had no {bp} figure)") if fallback.any() else ""
     lines = [
-        f"- The scorecard has **{n}** indicator lines. **{len(comparable)}** have both a {bp} "
-        f"and a {lp} figure: **{len(imp)} improved**, **{len(wor)} worsened** and "
+        f"- The scorecard has **{n}** indicator lines (indicators and their breakdowns, with "
+        f"the figures from the reports' prose). **{len(comparable)}** have both a baseline and "
+        f"a {lp} figure{via}: **{len(imp)} improved**, **{len(wor)} worsened** and "
         f"{len(flat)} show no material change. The other {n - len(comparable)} cannot show "
         f"distance travelled because a figure is missing.",
         f"- **{len(met)} of {len(targeted)}** indicators with a target meet it in {lp}.",
         "- RAG: " + ", ".join(f"{rag.get(k, 0)} {k}" for k in distance.RAG_ORDER) + ".",
     ]
-    if len(wor):
-        pct = wor[wor["unit"].eq("percent")].sort_values("change", key=abs, ascending=False)
+    # rankings leave out single-month figures (small numbers swing) and say which changes are
+    # measured from the inspection's figure rather than the council's own
+    rankable = ~comparable["breakdown"].eq("single month") & comparable["unit"].eq("percent")
+    for words, rows in (("deteriorations", wor), ("improvements", imp)):
+        pct = rows[rankable.reindex(rows.index, fill_value=False)].sort_values(
+            "change", key=abs, ascending=False)
         if len(pct):
-            lines.append("- Largest deteriorations (percentage points): "
-                         f"{_names(pct, 4, change=True)}.")
-    if len(imp):
-        pct = imp[imp["unit"].eq("percent")].sort_values("change", key=abs, ascending=False)
-        if len(pct):
-            lines.append("- Largest improvements (percentage points): "
-                         f"{_names(pct, 4, change=True)}.")
+            marked = pct.assign(indicator=pct["indicator"].where(
+                ~pct["baseline_source"].astype(str).str.startswith("inspection"),
+                pct["indicator"] + " [from the inspection's figure]"))
+            lines.append(f"- Largest {words} (percentage points): "
+                         f"{_names(marked, 4, change=True)}.")
     red = dist[dist["rag"].eq("Red")]
     if len(red):
         lines.append(f"- Rated Red: {_names(red, 8)}.")

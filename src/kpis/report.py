@@ -127,12 +127,15 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> 
 
 
 def needs_clean(raw: Path, processed: Path) -> bool:
-    """True when processed/scorecard.csv is missing or older than any raw CSV."""
+    """True when processed/scorecard.csv is missing or older than any raw CSV, or than the
+    catalogue, word lists and code that make it (a new kpis release re-cleans)."""
     out = processed / "scorecard.csv"
     if not out.exists():
         return True
-    raws = list(raw.glob("*.csv")) if raw.exists() else []
-    return any(p.stat().st_mtime > out.stat().st_mtime for p in raws)
+    pkg = Path(__file__).resolve().parent
+    inputs = (list(raw.glob("*.csv")) if raw.exists() else []) + [
+        pkg / "data", pkg / "clean.py", pkg / "cells.py", pkg / "schemas.py"]
+    return _newest_mtime(inputs) > out.stat().st_mtime
 
 
 _EXPORTERS: dict[str, Any] = {}
