@@ -276,3 +276,28 @@ def test_non_utf8_csv_names_file_row_and_says_what_to_do(tmp_path: Path) -> None
     err = info.value
     assert (err.row, str(err.file)) == (3, str(path))
     assert "not UTF-8 text (byte 0x96); save it as UTF-8" in err.message
+
+
+def test_flat_layout_files_at_the_top_and_folders_named_differently(tmp_path: Path) -> None:
+    """SSDA903 files at the top of the council folder and the workforce files in a folder
+    called 'Staff' are read exactly as the standard layout is."""
+    import shutil
+
+    from kpis.readers import is_council_dir, read_council
+    from kpis.synth import generate
+
+    std = tmp_path / "standard"
+    generate(std, seed=3, councils=1, scale=0.02, start="2019-04-01", end="2020-03-31",
+             annex_format="csv")
+    flat = tmp_path / "flat"
+    shutil.copytree(std, flat)
+    for f in (flat / "ssda903").glob("*.csv"):
+        f.rename(flat / f.name)
+    (flat / "ssda903").rmdir()
+    (flat / "workforce").rename(flat / "Staff")
+    assert is_council_dir(flat)
+    a, b = read_council(std).records, read_council(flat).records
+    for name, table in a.tables().items():
+        assert len(table) == len(getattr(b, name)), name
+        pd.testing.assert_frame_equal(table.reset_index(drop=True),
+                                      getattr(b, name).reset_index(drop=True), obj=name)

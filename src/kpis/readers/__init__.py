@@ -6,6 +6,9 @@ Layout of one council directory (see docs and `kpis.synth`):
     DIR/ssda903/*.csv (or ssda903/<year>/*.csv)  header, episodes, missing, oc3, sw_episodes
     DIR/workforce/workers.csv, allocations.csv   workers; allocation history (SWEpisodes form)
 
+(the SSDA903 and workforce files may also sit at the top of DIR, or in folders named like
+"903" or "staff": see kpis.readers.ssda903.GROUP_FOLDERS).
+
 If DIR holds no data files but subfolders that do, each subfolder is a council.
 
 Matching is tolerant (sheet names, file names, headers; `data/*.yml`); values are normalised
@@ -32,7 +35,12 @@ from kpis.readers._common import (
     empty_repairs,
 )
 from kpis.readers.annexa import find_annex_a, read_annex_a
-from kpis.readers.ssda903 import dedupe_allocations, read_group, repair_episodes
+from kpis.readers.ssda903 import (
+    dedupe_allocations,
+    has_group_files,
+    read_group,
+    repair_episodes,
+)
 from kpis.records import COLUMNS, Records, empty
 
 __all__ = ["ReadResult", "read_council", "read_input", "is_council_dir", "repair_episodes",
@@ -59,8 +67,7 @@ def is_council_dir(path: Path) -> bool:
     """Does this folder hold one council's data files?"""
     if not path.is_dir():
         return False
-    return (find_annex_a(path) is not None or (path / "ssda903").is_dir()
-            or (path / "workforce").is_dir())
+    return find_annex_a(path) is not None or has_group_files(path)
 
 
 def _contract(df: pd.DataFrame | None, table: str) -> pd.DataFrame:

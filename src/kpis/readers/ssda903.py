@@ -18,6 +18,7 @@ from kpis.readers._common import (
     fmt_dates,
     load_yaml,
     matches_name,
+    norm,
     read_csv_source,
 )
 
@@ -27,26 +28,53 @@ END_PAIRS = {
 }
 
 
-def _files(folder: Path, names: list[str]) -> list[Path]:
+#: Folder names each group of files may sit in (case, spaces and punctuation folded).
+GROUP_FOLDERS = {"ssda903": ("ssda903", "903", "ssda903 return", "cla"),
+                 "workforce": ("workforce", "staff", "csww", "social workers")}
+
+
+def group_folder(council_dir: Path, group: str) -> tuple[Path, bool]:
+    """Where a group's CSVs are: its own folder (searched with per-year subfolders), else the
+    council folder itself (top level only). Returns (folder, recursive)."""
+    aliases = {norm(a) for a in GROUP_FOLDERS[group]}
+    for p in sorted(council_dir.iterdir()) if council_dir.is_dir() else []:
+        if p.is_dir() and norm(p.name) in aliases:
+            return p, True
+    return council_dir, False
+
+
+def _files(folder: Path, names: list[str], recursive: bool = True) -> list[Path]:
     if not folder.is_dir():
         return []
-    return [p for p in sorted(folder.rglob("*.csv")) if matches_name(p.stem, names, [])]
+    found = folder.rglob("*.csv") if recursive else folder.glob("*.csv")
+    return [p for p in sorted(found) if matches_name(p.stem, names, [])]
+
+
+def has_group_files(council_dir: Path) -> bool:
+    """Does the council folder hold any SSDA903 or workforce file (in its folder or at top)?"""
+    cfg = load_yaml("ssda903_columns.yml")
+    for group, tables in cfg.items():
+        folder, recursive = group_folder(council_dir, group)
+        if any(_files(folder, spec["names"], recursive) for spec in tables.values()):
+            return True
+    return False
 
 
 def read_group(council_dir: Path, group: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame,
                                                       pd.DataFrame]:
-    """Read every table of `group` ("ssda903" or "workforce") found under DIR/<group>/.
+    """Read every table of `group` ("ssda903" or "workforce") found under DIR/<group>/ (or a
+    folder named like it, see GROUP_FOLDERS), else at the top of DIR.
 
     Returns ({table: frame}, quarantine, repairs). A required file that is absent raises
     InputError. 903 duplicates are logged as repairs; workforce duplicates are quarantined.
     """
     cfg = load_yaml("ssda903_columns.yml")[group]
-    folder = council_dir / group
+    folder, recursive = group_folder(council_dir, group)
     tables: dict[str, pd.DataFrame] = {}
     qs: list[pd.DataFrame] = []
     rs: list[pd.DataFrame] = []
     for table, spec in cfg.items():
-        files = _files(folder, spec["names"])
+        files = _files(folder, spec["names"], recursive)
         if not files:
             if spec.get("required"):
                 raise InputError(folder / f"{table}.csv", f"required {group} file not found")
