@@ -27,7 +27,7 @@ def _axis_label(unit: str) -> str:
 
 def _finish(fig: Figure, title: str, caption: str, width: int = 110) -> Figure:
     """Title on top, wrapped caption at the bottom, layout tightened around both."""
-    fig.suptitle(title, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    fig.suptitle(textwrap.fill(title, 85), fontsize=13, fontweight="bold", x=0.01, ha="left")
     wrapped = textwrap.fill(caption, width)
     n = wrapped.count("\n") + 1
     h = fig.get_figheight()
