@@ -165,22 +165,21 @@ def test_sw_changes_6m_all(workers_history: Records) -> None:
     assert d["social_workers_in_window"].to_dict() == {"A": 2, "B": 1, "D": 1, "E": 4}
 
 
+def four_workers(first_ends: str) -> Records:
+    """Child A in care since 2018 with w1 until `first_ends`, then w2, w3 and w4."""
+    return records_from(
+        "C", episodes=[ep("A", "2018-01-01", "S")],
+        sw_episodes=[sw("A", "w1", "2018-01-01", first_ends),
+                     sw("A", "w2", first_ends, "2019-12-01"),
+                     sw("A", "w3", "2019-12-01", "2020-03-01"), sw("A", "w4", "2020-03-01")])
+
+
 def test_allocation_ending_on_the_windows_first_day_is_not_in_it() -> None:
     # Month-end 2020-06-30: the 12 months run 2019-07-01 .. 2020-06-30. An allocation's end date
     # is the first day it no longer covers, so w1 (ended 2019-07-01) is outside: 3 workers.
-    r = records_from(
-        "C", episodes=[ep("A", "2018-01-01", "S")],
-        sw_episodes=[sw("A", "w1", "2018-01-01", "2019-07-01"),
-                     sw("A", "w2", "2019-07-01", "2019-12-01"),
-                     sw("A", "w3", "2019-12-01", "2020-03-01"), sw("A", "w4", "2020-03-01")])
-    assert fig(r, "sw_changes_12m_cla", "2020-06") == (1, 1, 100.0)
+    assert fig(four_workers("2019-07-01"), "sw_changes_12m_cla", "2020-06") == (1, 1, 100.0)
     # a day later w1 would still have covered 2019-07-01: 4 workers
-    r2 = records_from(
-        "C", episodes=[ep("A", "2018-01-01", "S")],
-        sw_episodes=[sw("A", "w1", "2018-01-01", "2019-07-02"),
-                     sw("A", "w2", "2019-07-02", "2019-12-01"),
-                     sw("A", "w3", "2019-12-01", "2020-03-01"), sw("A", "w4", "2020-03-01")])
-    assert fig(r2, "sw_more_than_3_12m", "2020-06") == (1, 1, 100.0)
+    assert fig(four_workers("2019-07-02"), "sw_more_than_3_12m", "2020-06") == (1, 1, 100.0)
 
 
 def test_temporary_placement_does_not_break_long_term_stability() -> None:
