@@ -1,0 +1,142 @@
+"""Alt text for every chart, written from the data the chart draws: what it shows and its main
+message ("Re-referrals, monthly March 2017 to March 2021: from 24% to 32%, above the 24%
+target"). Pure functions of DataFrames; the chart functions in `kpis.reporting.plots` call them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from kpis.findings import fmt_value, label, period_label
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def against(value: float, ref: float | None, unit: str, what: str) -> str:
+    """'above the 24% target' / 'below the 24% target' / 'at the 24% target'."""
+    if _missing(ref):
+        return ""
+    word = "above" if value > ref else "below" if value < ref else "at"
+    return f"{word} the {fmt_value(ref, unit)} {what}"
+
+
+def trend(name: str, monthly: pd.DataFrame, unit: str, target: float | None = None,
+          left_out: int = 0) -> str:
+    """A monthly series (columns period, value; sorted or not): first and last month, first
+    and last value, the range, and where the last value stands against the target."""
+    m = monthly.dropna(subset=["value"]).sort_values("period")
+    if m.empty:
+        return f"{name}: no monthly figures to show."
+    first, last = m.iloc[0], m.iloc[-1]
+    span = f"monthly {period_label(first['period'])} to {period_label(last['period'])}"
+    text = (f"{name}, {span}: from {fmt_value(first['value'], unit)} to "
+            f"{fmt_value(last['value'], unit)}")
+    lo, hi = m["value"].min(), m["value"].max()
+    if len(m) > 2:
+        text += f" (lowest {fmt_value(lo, unit)}, highest {fmt_value(hi, unit)})"
+    pos = against(last["value"], target, unit, "target")
+    text += f", {pos}" if pos else ""
+    if left_out:
+        text += (f". {left_out} earlier month{'s' if left_out != 1 else ''} with partial "
+                 "history left out")
+    return text + "."
+
+
+def teams(name: str, period: str, rows: pd.DataFrame, unit: str,
+          target: float | None = None) -> str:
+    """Latest month by team (columns org_unit, value, numerator, denominator)."""
+    t = rows.dropna(subset=["value"]).sort_values("value")
+    if t.empty:
+        return f"{name} by team, {period_label(period)}: no team has a figure."
+    lo, hi = t.iloc[0], t.iloc[-1]
+
+    def one(r: pd.Series) -> str:
+        frac = ""
+        if "numerator" in r and not _missing(r["numerator"]) and unit == "percent":
+            frac = f", {r['numerator']:.0f} of {r['denominator']:.0f}"
+        return f"{r['org_unit']} ({fmt_value(r['value'], unit)}{frac})"
+
+    text = (f"{name} by team, {period_label(period)}: {len(t)} team"
+            f"{'s' if len(t) != 1 else ''}, from {one(lo)} to {one(hi)}")
+    if not _missing(target):
+        meet = int((t["value"] >= target).sum())
+        text += f"; {meet} at or above the {fmt_value(target, unit)} target"
+    return text + "."
+
+
+def dumbbell(title: str, rows: pd.DataFrame) -> str:
+    """Baseline-to-latest chart of distance-table rows."""
+    d = rows.dropna(subset=["latest"])
+    if d.empty:
+        return f"{title}: no indicator has a latest value."
+    counts = d["direction"].value_counts()
+    parts = [f"{counts.get(k, 0)} {k}" for k in ("improved", "worsened", "no material change")
+             if counts.get(k, 0)]
+    text = f"{title}: {len(d)} indicator line{'s' if len(d) != 1 else ''}"
+    text += f" ({', '.join(parts)})" if parts else ""
+    moved = d.dropna(subset=["baseline"]).assign(size=lambda x: x["change"].abs())
+    moved = moved[moved["direction"].isin(["improved", "worsened"])]
+    if len(moved):
+        r = moved.sort_values("size", ascending=False).iloc[0]
+        text += (f". Largest move: {label(r)} {r['direction']} from "
+                 f"{fmt_value(r['baseline'], r['unit'])} to {fmt_value(r['latest'], r['unit'])}")
+    red = d[d["rag"].eq("Red")]
+    if len(red):
+        text += f". Rated Red: {', '.join(label(r) for _, r in red.head(4).iterrows())}"
+        text += f" and {len(red) - 4} more" if len(red) > 4 else ""
+    return text + "."
+
+
+def direction(summary: pd.DataFrame) -> str:
+    """Direction of travel by domain (index: domain; columns improved, worsened, ...)."""
+    if summary.empty:
+        return "Direction of travel by domain: no domains."
+    tot = summary[["improved", "worsened"]].sum()
+    best = (summary["improved"] - summary["worsened"]).idxmax()
+    worst = (summary["improved"] - summary["worsened"]).idxmin()
+    return (f"Direction of travel in {len(summary)} domains: {int(tot['improved'])} indicator "
+            f"lines improved and {int(tot['worsened'])} worsened in all. Most improved: "
+            f"{best} ({int(summary.loc[best, 'improved'])} improved, "
+            f"{int(summary.loc[best, 'worsened'])} worsened); least: {worst} "
+            f"({int(summary.loc[worst, 'improved'])} improved, "
+            f"{int(summary.loc[worst, 'worsened'])} worsened).")
+
+
+def timeline(title: str, series: pd.DataFrame) -> str:
+    """Dated figures of several indicators (columns indicator, breakdown, period, value, unit)."""
+    s = series.dropna(subset=["value"]).sort_values("period")
+    if s.empty:
+        return f"{title}: no dated figures."
+    parts = []
+    for name, g in s.groupby(s.apply(label, axis=1), sort=False):
+        unit = g["unit"].iloc[0]
+        if len(g) == 1:
+            parts.append(f"{name} {fmt_value(g['value'].iloc[0], unit)} in "
+                         f"{period_label(g['period'].iloc[0])}")
+        else:
+            parts.append(f"{name} from {fmt_value(g['value'].iloc[0], unit)} in "
+                         f"{period_label(g['period'].iloc[0])} to "
+                         f"{fmt_value(g['value'].iloc[-1], unit)} in "
+                         f"{period_label(g['period'].iloc[-1])}")
+    return f"{title}: " + "; ".join(parts) + "."
+
+
+def computed_vs_published(title: str, table: pd.DataFrame) -> str:
+    """Computed against published percentages (columns computed, published, indicator...)."""
+    d = table.dropna(subset=["computed"])
+    if d.empty:
+        return f"{title}: nothing computed."
+    both = d.dropna(subset=["published"]).assign(gap=lambda x: (x["computed"]
+                                                                - x["published"]).abs())
+    text = f"{title}: {len(d)} indicator line{'s' if len(d) != 1 else ''} computed"
+    if len(both):
+        close = int((both["gap"] < 5).sum())
+        far = both.sort_values("gap", ascending=False).iloc[0]
+        text += (f"; {close} of {len(both)} within 5 points of the published figure; "
+                 f"furthest: {label(far)}, computed {fmt_value(far['computed'], 'percent')} "
+                 f"against {fmt_value(far['published'], 'percent')} published")
+    return text + "."
