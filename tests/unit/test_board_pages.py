@@ -146,3 +146,31 @@ def test_chart_html_has_alt_caption_heading_and_data_table():
     assert "<caption>Data: Re-referrals &amp; repeats</caption>" in out
     assert "<td>April 2017</td><td>25.5</td>" in out
     assert not plt.get_fignums()  # the figure was closed
+
+
+def test_polish_titles_tables_nav_and_keyboard_stops():
+    from kpis.reporting.a11y import polish
+
+    page = ("<html><head><title>Distance travelled: domain</title></head><body><main>"
+            '<div class="jp-Cell-inputWrapper" tabindex="0"></div>'
+            "<table><thead><tr><th>Indicator</th><th>Latest</th></tr></thead>"
+            "<tbody><tr><td>Re-referrals</td><td>32%</td></tr></tbody></table>"
+            "</main></body></html>")
+    out = polish(page, "Domain: Contact", nav=[("index.html", "All reports")],
+                 banner="OFFICIAL-SENSITIVE")
+    assert "<title>Domain: Contact</title>" in out
+    assert '<th scope="col">Indicator</th>' in out
+    assert '<th scope="row">Re-referrals</th><td>32%</td>' in out
+    assert "tabindex" not in out
+    assert out.index('<p class="kpis-banner">OFFICIAL-SENSITIVE</p>') < out.index(
+        '<nav class="kpis-nav" aria-label="Reports"><a href="index.html">All reports</a></nav>')
+
+
+def test_markdown_page_gives_headings_ids_for_in_page_links():
+    from kpis.reporting.a11y import markdown_page
+
+    out = markdown_page("# Statement\n\nSee [How we tested](#how-we-tested).\n\n"
+                        "## How we tested\n\n- axe-core\n", "Accessibility statement", "")
+    assert '<h2 id="how-we-tested">How we tested</h2>' in out
+    assert '<a href="#how-we-tested">How we tested</a>' in out
+    assert "<li>axe-core</li>" in out and '<html lang="en">' in out

@@ -184,37 +184,3 @@ def build_page(jobs: Iterable[ReportJob], meta: Mapping[str, str], heading: str)
 <tbody>{''.join(rows)}</tbody></table></div>
 """
     return page(f"Build details: {heading}", body)
-
-
-def statement_page(markdown_text: str) -> str:
-    """The accessibility statement (docs/accessibility.md) as a page: headings, paragraphs and
-    bullet lists are all the markdown it uses."""
-    out, in_list = [], False
-    for line in markdown_text.splitlines():
-        s = line.strip()
-        if s.startswith(("- ", "* ")):
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{_inline(s[2:])}</li>")
-            continue
-        if in_list:
-            out.append("</ul>")
-            in_list = False
-        if s.startswith("#"):
-            level = min(len(s) - len(s.lstrip("#")), 6)
-            out.append(f"<h{level}>{_inline(s.lstrip('#').strip())}</h{level}>")
-        elif s:
-            out.append(f"<p>{_inline(s)}</p>")
-    if in_list:
-        out.append("</ul>")
-    body = '<nav><a href="index.html">Back to the reports</a></nav>\n' + "\n".join(out)
-    return page("Accessibility statement", body)
-
-
-def _inline(text: str) -> str:
-    import re
-
-    t = html.escape(text)
-    t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
