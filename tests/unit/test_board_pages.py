@@ -163,7 +163,7 @@ def test_polish_titles_tables_nav_and_keyboard_stops():
     assert '<th scope="row">Re-referrals</th><td>32%</td>' in out
     assert "tabindex" not in out
     assert out.index('<p class="kpis-banner">OFFICIAL-SENSITIVE</p>') < out.index(
-        '<nav class="kpis-nav" aria-label="Reports"><a href="index.html">All reports</a></nav>')
+        '<nav aria-label="Reports" class="kpis-nav"><a href="index.html">All reports</a></nav>')
 
 
 def test_markdown_page_gives_headings_ids_for_in_page_links():
