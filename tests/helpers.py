@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from kpis.engine import compute
-from kpis.records import Records
+from kpis.records.engine import compute
+from kpis.records.tables import Records
 
 
 def fig(records: Records, ind: str, period: str, level: str = "council",

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from kpis.cells import CellError, parse_cell, split_inspection
+from kpis.scorecard.cells import CellError, parse_cell, split_inspection
 
 
 def parts(text, unit="percent"):

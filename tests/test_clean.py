@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from kpis import catalogue
-from kpis.clean import build, clean
-from kpis.findings import read_scorecard
-from kpis.schemas import SCORECARD_COLUMNS
+from kpis.scorecard.clean import build, clean
+from kpis.scorecard.schemas import SCORECARD_COLUMNS
+from kpis.scorecard.tidy import read_scorecard
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

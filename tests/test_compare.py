@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from kpis import compare
+from kpis.reporting import compare
 
 
 def computed_row(iid, name, value, num, den, breakdown="", level="council", unit="percent",

@@ -9,8 +9,8 @@ import pytest
 from test_readers import CHILD, make_council
 
 from kpis.cli import main
-from kpis.compute import compute_dir, side_paths, write_result
 from kpis.errors import InputError
+from kpis.records.batch import compute_dir, side_paths, write_result
 
 CONTRACT = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator", "period",
             "value", "unit", "note", "source", "flag", "council", "level", "org_unit",
@@ -85,7 +85,7 @@ def test_compute_dir_api(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def three_councils(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kpis.synth import generate
+    from kpis.synth.generate import generate
 
     out = tmp_path_factory.mktemp("synth3")
     generate(out, seed=1, councils=3, scale=0.05, start="2019-04-01", end="2021-03-31",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpis import distance
+from kpis.scorecard import distance
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scorecard_small.csv"
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kpis import catalogue
-from kpis.engine import (
+from kpis.records.engine import (
     OUTPUT_COLUMNS,
     REGISTRY,
     compute,
@@ -14,7 +14,7 @@ from kpis.engine import (
     drilldown,
     records_from,
 )
-from kpis.records import Records
+from kpis.records.tables import Records
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from helpers import fig
 
-from kpis.engine import REGISTRY, compute, drilldown, records_from
-from kpis.records import Records
+from kpis.records.engine import REGISTRY, compute, drilldown, records_from
+from kpis.records.tables import Records
 
 JUNE = "2020-06"  # month-end 2020-06-30
 

@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpis.engine import REGISTRY, compute, drilldown, records_from
-from kpis.indicators.arrays import shift_months
-from kpis.records import Records
+from kpis.records.engine import REGISTRY, compute, drilldown, records_from
+from kpis.records.indicators.arrays import shift_months
+from kpis.records.tables import Records
 
 BASE = pd.Timestamp("2018-01-01")
 MONTH_ENDS = pd.date_range("2019-01-31", "2020-12-31", freq="ME")

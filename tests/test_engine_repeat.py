@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from helpers import fig
 
-from kpis.engine import drilldown, records_from
-from kpis.records import Records
+from kpis.records.engine import drilldown, records_from
+from kpis.records.tables import Records
 
 
 def ref(child: str, date: str, team: str = "T1", worker: str = "w1") -> dict:

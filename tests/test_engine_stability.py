@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from helpers import fig
 
-from kpis.engine import drilldown, records_from
-from kpis.records import Records
+from kpis.records.engine import drilldown, records_from
+from kpis.records.tables import Records
 
 
 def ep(child: str, decom: str, rne: str, place: str = "U1", urn: str = "c1",

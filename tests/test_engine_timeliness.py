@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import fig
 
-from kpis.engine import drilldown, records_from
-from kpis.records import Records
+from kpis.records.engine import drilldown, records_from
+from kpis.records.tables import Records
 
 
 def asmt(child: str, start: str | None, auth: str, team: str = "T1") -> dict:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from helpers import fig
 
-from kpis.engine import compute, drilldown, records_from
-from kpis.records import Records
+from kpis.records.engine import compute, drilldown, records_from
+from kpis.records.tables import Records
 
 
 def worker(wid: str, team: str, fte: float, agency: bool, start: str = "2015-01-01",

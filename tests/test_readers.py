@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from kpis.errors import InputError
-from kpis.readers import read_council, read_input, repair_episodes
-from kpis.readers._common import matches_name, parse_bool, parse_dates, parse_sex
+from kpis.records.readers import read_council, read_input, repair_episodes
+from kpis.records.readers.parsing import matches_name, parse_bool, parse_dates, parse_sex
 
 CHILD = "Child Unique ID,Gender,Date of Birth"
 
@@ -267,7 +267,7 @@ def test_read_input_empty_dir(tmp_path: Path) -> None:
 
 
 def test_non_utf8_csv_names_file_row_and_says_what_to_do(tmp_path: Path) -> None:
-    from kpis.readers._common import read_csv_source
+    from kpis.records.readers.parsing import read_csv_source
 
     path = tmp_path / "episodes.csv"
     path.write_bytes("CHILD,DECOM\nC1,01/04/2020\nC2,02/04/2020 \u2013\n".encode("cp1252"))
@@ -283,8 +283,8 @@ def test_flat_layout_files_at_the_top_and_folders_named_differently(tmp_path: Pa
     called 'Staff' are read exactly as the standard layout is."""
     import shutil
 
-    from kpis.readers import is_council_dir, read_council
-    from kpis.synth import generate
+    from kpis.records.readers import is_council_dir, read_council
+    from kpis.synth.generate import generate
 
     std = tmp_path / "standard"
     generate(std, seed=3, councils=1, scale=0.02, start="2019-04-01", end="2020-03-31",

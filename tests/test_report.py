@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpis import catalogue, report
+from kpis import catalogue
 from kpis.errors import InputError
+from kpis.reporting import build as report
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpis import kernel
-from kpis.report import Job, _execute
+from kpis.reporting import kernel
+from kpis.reporting.build import Job, _execute
 
 
 def notebook(path: Path, *sources: str) -> Path:

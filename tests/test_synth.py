@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpis.readers import read_council, read_input
-from kpis.synth import PLANTED, PLANTED_REPAIRS, files_digest, generate
+from kpis.records.readers import read_council, read_input
+from kpis.synth.generate import files_digest, generate
+from kpis.synth.params import PLANTED, PLANTED_REPAIRS
 
 SMALL = {"scale": 0.05, "start": "2019-04-01", "end": "2021-03-31"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.workdays import bank_holidays, working_days
+from kpis.records.workdays import bank_holidays, working_days
 
 
 def wd(a: str, b: str) -> float:

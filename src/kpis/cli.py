@@ -61,13 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "clean":
-            from kpis.clean import run
+            from kpis.scorecard.clean import run
         elif args.command == "report":
-            from kpis.report import run
+            from kpis.reporting.build import run
         elif args.command == "synth":
-            from kpis.synth import run
+            from kpis.synth.generate import run
         else:
-            from kpis.compute import run
+            from kpis.records.batch import run
         return int(run(args) or 0)
     except InputError as err:
         print(err, file=sys.stderr)
