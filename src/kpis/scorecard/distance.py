@@ -117,6 +117,72 @@ def target_status(value: pd.Series, target: pd.Series, polarity: pd.Series | np.
                      ["no target", no_value, "no polarity", "met"], default="not met")
 
 
+def _with_benchmarks(out: pd.DataFrame, scorecard: pd.DataFrame, latest_period: str,
+                     comparator: str, pp_threshold: float, rel_threshold: float
+                     ) -> pd.DataFrame:
+    """Benchmarks: one wide column per comparator plus the headline comparator's figure, gap
+    and position."""
+    bench = benchmark_gaps(scorecard, latest_period=latest_period, pp_threshold=pp_threshold,
+                           rel_threshold=rel_threshold)
+    wide = bench.pivot_table(index=KEY, columns="comparator", values="benchmark",
+                             aggfunc="first")
+    present = [c for c in COMPARATOR_PREFERENCE if c in wide.columns] + sorted(
+        c for c in wide.columns if c not in COMPARATOR_PREFERENCE
+    )
+    wide = wide.reindex(columns=present)
+    order = [comparator] if comparator else []
+    order += [c for c in present if c != comparator]
+    head = bench.assign(
+        _pref=bench["comparator"].map({c: i for i, c in enumerate(order)}).fillna(len(order))
+    ).sort_values("_pref", kind="stable").drop_duplicates(KEY).set_index(KEY)
+    if comparator:
+        head = head[head["comparator"].eq(comparator)]
+    out = out.join(wide.add_prefix("benchmark: "))
+    out["benchmark"] = head["benchmark"].reindex(out.index)
+    out["benchmark_comparator"] = head["comparator"].reindex(out.index).fillna("")
+    out["gap_to_benchmark"] = out["latest"] - out["benchmark"]
+    out["benchmark_position"] = head["position"].reindex(out.index).fillna("no benchmark")
+
+    return out
+
+
+def _with_rag(out: pd.DataFrame, amber_pp: float, amber_rel: float) -> pd.DataFrame:
+    """RAG and its reason (rules in the module docstring)."""
+    percent = out["unit"].eq("percent")
+    no_base, no_latest = out["baseline"].isna(), out["latest"].isna()
+    tol = np.where(percent, amber_pp, np.nan)
+    ref = out["target"].where(out["target"].notna(), out["benchmark"])
+    ref_gap = (out["latest"] - ref).abs()
+    rel_gap = ref_gap / ref.abs().replace(0, np.nan) * 100
+    near = np.where(percent, ref_gap <= tol, rel_gap <= amber_rel)
+    has_target = out["target"].notna()
+    has_ref = has_target | out["benchmark"].notna()
+    bench_ok = out["benchmark_position"].isin(["better", "in line"])
+    green = np.where(has_target, out["target_status"].eq("met"), bench_ok)
+    improved = out["direction"].eq("improved")
+    worsened = out["direction"].eq("worsened")
+    near = near & ~worsened  # close to the target but moving away from it is not Amber
+    unrated = no_latest | out["polarity"].eq("neither") | ~has_ref
+    ref_word = np.where(has_target, "target", "benchmark")
+    tol_txt = np.where(percent, f"{amber_pp:g} points", f"{amber_rel:g}%")
+    out["rag"] = np.select(
+        [unrated, green, near | improved], ["Not rated", "Green", "Amber"], default="Red"
+    )
+    out["rag_reason"] = np.select(
+        [no_latest, out["polarity"].eq("neither"), ~has_ref, green & has_target, green,
+         near, improved, no_base],
+        ["no latest value", "no polarity (neither higher nor lower is better)",
+         "no target or benchmark", "target met", "at least in line with the benchmark",
+         pd.Series("within ", index=out.index) + tol_txt + " of the " + ref_word,
+         pd.Series("improved since the baseline, short of the ", index=out.index) + ref_word,
+         pd.Series("short of the ", index=out.index) + ref_word + ", no baseline to compare"],
+        default=pd.Series("short of the ", index=out.index) + ref_word + np.where(
+            worsened, " and worsened since the baseline", " and not improved"),
+    )
+
+    return out
+
+
 def distance_table(
     scorecard: pd.DataFrame,
     baseline_period: str = BASELINE_PERIOD,
@@ -187,58 +253,9 @@ def distance_table(
     out["gap_to_target"] = gap_t
     out["target_status"] = target_status(out["latest"], out["target"], out["polarity"])
 
-    # Benchmarks: wide columns plus the headline comparator
-    bench = benchmark_gaps(scorecard, latest_period=latest_period, pp_threshold=pp_threshold,
-                           rel_threshold=rel_threshold)
-    wide = bench.pivot_table(index=KEY, columns="comparator", values="benchmark",
-                             aggfunc="first")
-    present = [c for c in COMPARATOR_PREFERENCE if c in wide.columns] + sorted(
-        c for c in wide.columns if c not in COMPARATOR_PREFERENCE
-    )
-    wide = wide.reindex(columns=present)
-    order = [comparator] if comparator else []
-    order += [c for c in present if c != comparator]
-    head = bench.assign(
-        _pref=bench["comparator"].map({c: i for i, c in enumerate(order)}).fillna(len(order))
-    ).sort_values("_pref", kind="stable").drop_duplicates(KEY).set_index(KEY)
-    if comparator:
-        head = head[head["comparator"].eq(comparator)]
-    out = out.join(wide.add_prefix("benchmark: "))
-    out["benchmark"] = head["benchmark"].reindex(out.index)
-    out["benchmark_comparator"] = head["comparator"].reindex(out.index).fillna("")
-    out["gap_to_benchmark"] = out["latest"] - out["benchmark"]
-    out["benchmark_position"] = head["position"].reindex(out.index).fillna("no benchmark")
-
-    # RAG
-    tol = np.where(percent, amber_pp, np.nan)
-    ref = out["target"].where(out["target"].notna(), out["benchmark"])
-    ref_gap = (out["latest"] - ref).abs()
-    rel_gap = ref_gap / ref.abs().replace(0, np.nan) * 100
-    near = np.where(percent, ref_gap <= tol, rel_gap <= amber_rel)
-    has_target = out["target"].notna()
-    has_ref = has_target | out["benchmark"].notna()
-    bench_ok = out["benchmark_position"].isin(["better", "in line"])
-    green = np.where(has_target, out["target_status"].eq("met"), bench_ok)
-    improved = out["direction"].eq("improved")
-    worsened = out["direction"].eq("worsened")
-    near = near & ~worsened  # close to the target but moving away from it is not Amber
-    unrated = no_latest | out["polarity"].eq("neither") | ~has_ref
-    ref_word = np.where(has_target, "target", "benchmark")
-    tol_txt = np.where(percent, f"{amber_pp:g} points", f"{amber_rel:g}%")
-    out["rag"] = np.select(
-        [unrated, green, near | improved], ["Not rated", "Green", "Amber"], default="Red"
-    )
-    out["rag_reason"] = np.select(
-        [no_latest, out["polarity"].eq("neither"), ~has_ref, green & has_target, green,
-         near, improved, no_base],
-        ["no latest value", "no polarity (neither higher nor lower is better)",
-         "no target or benchmark", "target met", "at least in line with the benchmark",
-         pd.Series("within ", index=out.index) + tol_txt + " of the " + ref_word,
-         pd.Series("improved since the baseline, short of the ", index=out.index) + ref_word,
-         pd.Series("short of the ", index=out.index) + ref_word + ", no baseline to compare"],
-        default=pd.Series("short of the ", index=out.index) + ref_word + np.where(
-            worsened, " and worsened since the baseline", " and not improved"),
-    )
+    out = _with_benchmarks(out, scorecard, latest_period, comparator, pp_threshold,
+                           rel_threshold)
+    out = _with_rag(out, amber_pp, amber_rel)
 
     # Order: domain order, then first appearance
     dom_order = catalogue.domains().set_index("domain")["order"]

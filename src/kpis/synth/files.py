@@ -57,6 +57,98 @@ FILES_CSV = {"contacts": "list1_contacts", "referrals": "List 3 Referrals",
              "assessments": "List4", "s47": "S47", "cp_plans": "List 7 - Child Protection"}
 
 
+def _903_and_workforce(sim: Sim, ids: pd.Series, t_out: int, t_end: int
+                       ) -> dict[str, pd.DataFrame]:
+    """The SSDA903 files and the workforce and allocation files, before planting."""
+    K = sim.children
+    team_names = sim.team_names
+    # SSDA903 ------------------------------------------------------------------------------
+    E = sim.episodes
+    P = sim.periods
+    p_end = np.where(P["end"] == OPEN, t_end + 1, P["end"])
+    keep_period = p_end >= t_out - 365
+    E = E[keep_period[E["period"].to_numpy()] & (E["decom"] <= t_end)].copy()
+    E["dec"] = np.where(E["dec"] > t_end, OPEN, E["dec"])
+    E["rec"] = np.where(E["dec"] == OPEN, "", E["rec"])
+    ech = E["child"].to_numpy()
+    episodes = pd.DataFrame({
+        "CHILD": ids.to_numpy()[ech], "DECOM": _dmy(E["decom"].to_numpy()).to_numpy(),
+        "RNE": E["rne"].to_numpy(), "LS": E["ls"].to_numpy(), "CIN": "N1",
+        "PLACE": E["place"].to_numpy(), "PLACE_PROVIDER": E["provider"].to_numpy(),
+        "DEC": _dmy(E["dec"].to_numpy()).to_numpy(), "REC": E["rec"].to_numpy(),
+        "REASON_PLACE_CHANGE": E["reason_place_change"].to_numpy(),
+        "HOME_POST": E["home_post"].to_numpy(), "PL_POST": E["pl_post"].to_numpy(),
+        "URN": E["urn"].to_numpy()})
+    looked_after = np.unique(ech)
+    header = pd.DataFrame({
+        "CHILD": ids.to_numpy()[looked_after], "SEX": K["sex"].to_numpy()[looked_after],
+        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(), "ETHNIC": "WBRI",
+        "UPN": "", "MOTHER": "", "MC_DOB": ""})
+    Mi = sim.missing[(sim.missing["start"] >= t_out - 365) & (sim.missing["start"] <= t_end)]
+    missing = pd.DataFrame({
+        "CHILD": ids.to_numpy()[Mi["child"].to_numpy()],
+        "DOB": _dmy(K["dob"].to_numpy()[Mi["child"].to_numpy()]).to_numpy(),
+        "MISSING": Mi["type"].to_numpy(), "MIS_START": _dmy(Mi["start"].to_numpy()).to_numpy(),
+        "MIS_END": _dmy(Mi["end"].to_numpy()).to_numpy()})
+    OC = sim.oc3
+    oc3 = pd.DataFrame({"CHILD": ids.to_numpy()[OC["child"].to_numpy()],
+                        "DOB": _dmy(K["dob"].to_numpy()[OC["child"].to_numpy()]).to_numpy(),
+                        "IN_TOUCH": OC["in_touch"].to_numpy(), "ACTIV": OC["activ"].to_numpy(),
+                        "ACCOM": OC["accom"].to_numpy()})
+    # workforce ----------------------------------------------------------------------------
+    W = sim.workers
+    w_end = np.where(W["end"] == OPEN, t_end + 1, W["end"])
+    W = W[w_end >= t_out - 365]
+    workers = pd.DataFrame({
+        "worker_id": "SW" + pd.Series(W["id"].to_numpy() + 10000).astype(str),
+        "team": np.array(team_names, dtype=object)[W["team"].to_numpy()],
+        "fte": W["fte"].to_numpy(), "agency": np.where(W["agency"], "Y", "N"),
+        "start_date": _iso(W["start"].to_numpy()).fillna("").to_numpy(),
+        "end_date": _iso(W["end"].to_numpy()).fillna("").to_numpy(),
+        "role": W["role"].to_numpy()})
+    AL = sim.allocations
+    al_end = np.where(AL["end"] == OPEN, t_end + 1, AL["end"])
+    AL = AL[(al_end >= t_out - 365) & (AL["start"] <= t_end)]
+    ach = AL["child"].to_numpy()
+    allocations = pd.DataFrame({
+        "CHILD": ids.to_numpy()[ach], "DOB": _dmy(K["dob"].to_numpy()[ach]).to_numpy(),
+        "SW_ID": "SW" + pd.Series(AL["worker"].to_numpy() + 10000).astype(str),
+        "SW_DECOM": _dmy(AL["start"].to_numpy()).to_numpy(),
+        "SW_DEC": _dmy(AL["end"].to_numpy()).to_numpy(), "SW_REASON": AL["why"].to_numpy()})
+    return {"ssda903/header.csv": header, "ssda903/episodes.csv": episodes,
+            "ssda903/missing.csv": missing, "ssda903/oc3.csv": oc3,
+            "workforce/workers.csv": workers, "workforce/allocations.csv": allocations}
+
+
+def _date_forms(annex: dict[str, pd.DataFrame], xlsx: bool) -> None:
+    """Write each Annex A list's day numbers in the form that list uses (in place)."""
+    date_cols = {
+        "contacts": ["Date of Birth", "Date of Contact"],
+        "referrals": ["Date of Birth", "Date of referral"],
+        "assessments": ["Date of Birth", "Continuous Assessment Start Date",
+                        "Continuous Assessment Date of Authorisation"],
+        "s47": ["Date of Birth", "Strategy discussion initiating Section 47 Enquiry Start Date",
+                "Date of Initial Child Protection Conference"],
+        "cp_plans": ["Date of Birth", "Child Protection Plan Start Date",
+                     "Child Protection Plan End Date"],
+    }
+    # date forms: xlsx -> real Excel dates, except list 4 (dd/mm/yyyy text) and list 7 (serial
+    # numbers); CSV -> dd/mm/yyyy, except list 5 (ISO)
+    for name, df in annex.items():
+        df = df.reset_index(drop=True)
+        for col in date_cols[name]:
+            d = df[col].to_numpy().astype(np.int64)
+            if xlsx and name == "cp_plans":
+                df[col] = pd.Series(np.where(d >= 0, d + 25569, -1)).astype("Int64").mask(d < 0)
+            elif xlsx and name != "assessments":
+                df[col] = _dt(d)
+            elif not xlsx and name == "s47":
+                df[col] = _iso(d).fillna("")
+            else:
+                df[col] = _dmy(d)
+        annex[name] = df
+
+
 def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
                  rng: np.random.Generator) -> Tables:
     """Turn the simulation into the text of each list and file (with the planted bad rows)."""
@@ -129,91 +221,12 @@ def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
         "Number of Previous Child Protection Plans": c["previous"].to_numpy(),
         "Allocated Team": team.to_numpy(), "Allocated Worker": worker.to_numpy()})
 
-    date_cols = {
-        "contacts": ["Date of Birth", "Date of Contact"],
-        "referrals": ["Date of Birth", "Date of referral"],
-        "assessments": ["Date of Birth", "Continuous Assessment Start Date",
-                        "Continuous Assessment Date of Authorisation"],
-        "s47": ["Date of Birth", "Strategy discussion initiating Section 47 Enquiry Start Date",
-                "Date of Initial Child Protection Conference"],
-        "cp_plans": ["Date of Birth", "Child Protection Plan Start Date",
-                     "Child Protection Plan End Date"],
-    }
     annex = {"contacts": contacts, "referrals": referrals, "assessments": assessments,
              "s47": s47, "cp_plans": cp}
-    # date forms: xlsx -> real Excel dates, except list 4 (dd/mm/yyyy text) and list 7 (serial
-    # numbers); CSV -> dd/mm/yyyy, except list 5 (ISO)
-    for name, df in annex.items():
-        df = df.reset_index(drop=True)
-        for col in date_cols[name]:
-            d = df[col].to_numpy().astype(np.int64)
-            if xlsx and name == "cp_plans":
-                df[col] = pd.Series(np.where(d >= 0, d + 25569, -1)).astype("Int64").mask(d < 0)
-            elif xlsx and name != "assessments":
-                df[col] = _dt(d)
-            elif not xlsx and name == "s47":
-                df[col] = _iso(d).fillna("")
-            else:
-                df[col] = _dmy(d)
-        annex[name] = df
+    _date_forms(annex, xlsx)
     _plant_annex(annex, xlsx, rng)
 
-    # SSDA903 ------------------------------------------------------------------------------
-    E = sim.episodes
-    P = sim.periods
-    p_end = np.where(P["end"] == OPEN, t_end + 1, P["end"])
-    keep_period = p_end >= t_out - 365
-    E = E[keep_period[E["period"].to_numpy()] & (E["decom"] <= t_end)].copy()
-    E["dec"] = np.where(E["dec"] > t_end, OPEN, E["dec"])
-    E["rec"] = np.where(E["dec"] == OPEN, "", E["rec"])
-    ech = E["child"].to_numpy()
-    episodes = pd.DataFrame({
-        "CHILD": ids.to_numpy()[ech], "DECOM": _dmy(E["decom"].to_numpy()).to_numpy(),
-        "RNE": E["rne"].to_numpy(), "LS": E["ls"].to_numpy(), "CIN": "N1",
-        "PLACE": E["place"].to_numpy(), "PLACE_PROVIDER": E["provider"].to_numpy(),
-        "DEC": _dmy(E["dec"].to_numpy()).to_numpy(), "REC": E["rec"].to_numpy(),
-        "REASON_PLACE_CHANGE": E["reason_place_change"].to_numpy(),
-        "HOME_POST": E["home_post"].to_numpy(), "PL_POST": E["pl_post"].to_numpy(),
-        "URN": E["urn"].to_numpy()})
-    looked_after = np.unique(ech)
-    header = pd.DataFrame({
-        "CHILD": ids.to_numpy()[looked_after], "SEX": K["sex"].to_numpy()[looked_after],
-        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(), "ETHNIC": "WBRI",
-        "UPN": "", "MOTHER": "", "MC_DOB": ""})
-    Mi = sim.missing[(sim.missing["start"] >= t_out - 365) & (sim.missing["start"] <= t_end)]
-    missing = pd.DataFrame({
-        "CHILD": ids.to_numpy()[Mi["child"].to_numpy()],
-        "DOB": _dmy(K["dob"].to_numpy()[Mi["child"].to_numpy()]).to_numpy(),
-        "MISSING": Mi["type"].to_numpy(), "MIS_START": _dmy(Mi["start"].to_numpy()).to_numpy(),
-        "MIS_END": _dmy(Mi["end"].to_numpy()).to_numpy()})
-    OC = sim.oc3
-    oc3 = pd.DataFrame({"CHILD": ids.to_numpy()[OC["child"].to_numpy()],
-                        "DOB": _dmy(K["dob"].to_numpy()[OC["child"].to_numpy()]).to_numpy(),
-                        "IN_TOUCH": OC["in_touch"].to_numpy(), "ACTIV": OC["activ"].to_numpy(),
-                        "ACCOM": OC["accom"].to_numpy()})
-    # workforce ----------------------------------------------------------------------------
-    W = sim.workers
-    w_end = np.where(W["end"] == OPEN, t_end + 1, W["end"])
-    W = W[w_end >= t_out - 365]
-    workers = pd.DataFrame({
-        "worker_id": "SW" + pd.Series(W["id"].to_numpy() + 10000).astype(str),
-        "team": np.array(team_names, dtype=object)[W["team"].to_numpy()],
-        "fte": W["fte"].to_numpy(), "agency": np.where(W["agency"], "Y", "N"),
-        "start_date": _iso(W["start"].to_numpy()).fillna("").to_numpy(),
-        "end_date": _iso(W["end"].to_numpy()).fillna("").to_numpy(),
-        "role": W["role"].to_numpy()})
-    AL = sim.allocations
-    al_end = np.where(AL["end"] == OPEN, t_end + 1, AL["end"])
-    AL = AL[(al_end >= t_out - 365) & (AL["start"] <= t_end)]
-    ach = AL["child"].to_numpy()
-    allocations = pd.DataFrame({
-        "CHILD": ids.to_numpy()[ach], "DOB": _dmy(K["dob"].to_numpy()[ach]).to_numpy(),
-        "SW_ID": "SW" + pd.Series(AL["worker"].to_numpy() + 10000).astype(str),
-        "SW_DECOM": _dmy(AL["start"].to_numpy()).to_numpy(),
-        "SW_DEC": _dmy(AL["end"].to_numpy()).to_numpy(), "SW_REASON": AL["why"].to_numpy()})
-    files = {"ssda903/header.csv": header, "ssda903/episodes.csv": episodes,
-             "ssda903/missing.csv": missing, "ssda903/oc3.csv": oc3,
-             "workforce/workers.csv": workers, "workforce/allocations.csv": allocations}
+    files = _903_and_workforce(sim, ids, t_out, t_end)
     _plant_903(files)
     return Tables(annex, files)
 

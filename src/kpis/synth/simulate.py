@@ -34,6 +34,81 @@ class Sim:
     team_names: list[str]
 
 
+def _care_periods(rng: np.random.Generator, R: pd.DataFrame, dob: np.ndarray, t_end: int,
+                  p: Params) -> pd.DataFrame:
+    """Periods of care: the first wave from referrals, then readmissions; no overlaps."""
+    P = R.loc[R["care"], ["child", "care_start", "stay", "short"]].rename(
+        columns={"care_start": "start"})
+    P = P[P["start"] <= t_end]
+    waves = [P]
+    cur = P
+    for _ in range(4):  # a handful of readmission waves, each vectorised
+        cur = cur.assign(end=cur["start"] + cur["stay"])
+        age_end = (cur["end"].to_numpy() - dob[cur["child"].to_numpy()]) / 365.25
+        home = cur["short"].to_numpy() & (age_end < 17)
+        back = home & (rng.random(len(cur)) < p.p_readmit)
+        m = int(back.sum())
+        if m == 0:
+            break
+        nxt = pd.DataFrame({
+            "child": cur["child"].to_numpy()[back],
+            "start": cur["end"].to_numpy()[back] + rng.exponential(
+                p.readmit_gap_mean_days, m).astype(np.int64) + 14,
+            "stay": np.where(rng.random(m) < 0.5, rng.exponential(p.short_stay_mean_days, m) + 7,
+                             np.exp(np.log(p.long_stay_median_years * 365.25)
+                                    + 0.8 * rng.standard_normal(m))).astype(np.int64),
+            "short": rng.random(m) < 0.5,
+        })
+        nxt = nxt[nxt["start"] <= t_end]
+        waves.append(nxt)
+        cur = nxt
+    P = pd.concat(waves, ignore_index=True).sort_values(["child", "start"], kind="stable")
+    # no overlapping periods for a child: drop a period starting before the previous ended
+    pc = P["child"].to_numpy()
+    pend = pd.Series((P["start"] + P["stay"]).to_numpy())
+    prev_end = pend.groupby(pc).cummax().groupby(pc).shift(1).fillna(-10**9).to_numpy()
+    P = P[P["start"].to_numpy() > prev_end + 1].reset_index(drop=True)
+    return P
+
+
+def _annex_tables(rng: np.random.Generator, R: pd.DataFrame, dob: np.ndarray, sex: np.ndarray,
+                  n_child: int, t0: int, t_end: int
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Annex A tables (assessments, S47, CP plans, contacts) and the children table (with the
+    children who only ever had a contact). Updates R's assessment end in place."""
+    R["a_end"] = np.where(R["nfa"], OPEN, np.where(R["a_end"] <= t_end, R["a_end"], OPEN))
+    A = R.loc[~R["nfa"] & (R["a_start"] <= t_end), ["child", "a_start", "a_end"]]
+    S = R.loc[R["s47"] & (R["s_day"] <= t_end), ["child", "s_day", "icpc", "icpc_day"]].copy()
+    S["icpc_day"] = np.where(S["icpc"] & (S["icpc_day"] <= t_end), S["icpc_day"], OPEN)
+    C = R.loc[R["plan"] & (R["icpc_day"] <= t_end), ["child", "icpc_day", "plan_end"]].rename(
+        columns={"icpc_day": "start", "plan_end": "end"})
+    C = C.sort_values(["child", "start"], kind="stable")
+    C["previous"] = C.groupby("child").cumcount()
+    C["end"] = np.where(C["end"] <= t_end, C["end"], OPEN)
+    # contacts: one before each referral, plus as many that went no further
+    n_extra = int(len(R) * 0.9)
+    known = rng.random(n_extra) < 0.5
+    extra_child = np.where(known, rng.integers(0, max(n_child, 1), n_extra), -1)
+    ct = pd.DataFrame({
+        "child": np.concatenate([R["child"].to_numpy(), extra_child]),
+        "day": np.concatenate([R["day"].to_numpy() - rng.integers(0, 3, len(R)),
+                               rng.integers(t0, t_end + 1, n_extra)]),
+        "source": rng.choice(np.array(["Police", "School", "Health", "Individual",
+                                       "LA services", "Other"]),
+                             len(R) + n_extra, p=[0.3, 0.2, 0.17, 0.1, 0.13, 0.1]),
+    })
+    # children who only ever had a contact
+    is_new = (ct["child"] == -1).to_numpy()
+    n_new = int(is_new.sum())
+    ct.loc[is_new, "child"] = n_child + np.arange(n_new)
+    dob = np.concatenate([dob, ct["day"].to_numpy()[is_new] - rng.integers(0, 17 * 365, n_new)])
+    ct = ct.drop_duplicates(["child", "day"], keep="first")
+    sex = np.concatenate([sex, np.where(rng.random(n_new) < 0.5, 1, 2)])
+    K = pd.DataFrame({"child": np.arange(len(dob)), "dob": dob, "sex": sex})
+
+    return A, S, C, ct, K
+
+
 def simulate(rng: np.random.Generator, start: str, end: str, scale: float = 1.0,
              params: Params | None = None, prefix: str = "C") -> Sim:
     """Generate one council's event histories (see module docstring)."""
@@ -108,74 +183,13 @@ def simulate(rng: np.random.Generator, start: str, end: str, scale: float = 1.0,
         "care_start": ref_day + care_start_off, "stay": stay, "short": short,
     })[keep].reset_index(drop=True)
 
-    # care periods (first wave from referrals, then readmissions) -------------------------
-    P = R.loc[R["care"], ["child", "care_start", "stay", "short"]].rename(
-        columns={"care_start": "start"})
-    P = P[P["start"] <= t_end]
-    waves = [P]
-    cur = P
-    for _ in range(4):  # a handful of readmission waves, each vectorised
-        cur = cur.assign(end=cur["start"] + cur["stay"])
-        age_end = (cur["end"].to_numpy() - dob[cur["child"].to_numpy()]) / 365.25
-        home = cur["short"].to_numpy() & (age_end < 17)
-        back = home & (rng.random(len(cur)) < p.p_readmit)
-        m = int(back.sum())
-        if m == 0:
-            break
-        nxt = pd.DataFrame({
-            "child": cur["child"].to_numpy()[back],
-            "start": cur["end"].to_numpy()[back] + rng.exponential(
-                p.readmit_gap_mean_days, m).astype(np.int64) + 14,
-            "stay": np.where(rng.random(m) < 0.5, rng.exponential(p.short_stay_mean_days, m) + 7,
-                             np.exp(np.log(p.long_stay_median_years * 365.25)
-                                    + 0.8 * rng.standard_normal(m))).astype(np.int64),
-            "short": rng.random(m) < 0.5,
-        })
-        nxt = nxt[nxt["start"] <= t_end]
-        waves.append(nxt)
-        cur = nxt
-    P = pd.concat(waves, ignore_index=True).sort_values(["child", "start"], kind="stable")
-    # no overlapping periods for a child: drop a period starting before the previous ended
-    pc = P["child"].to_numpy()
-    pend = pd.Series((P["start"] + P["stay"]).to_numpy())
-    prev_end = pend.groupby(pc).cummax().groupby(pc).shift(1).fillna(-10**9).to_numpy()
-    P = P[P["start"].to_numpy() > prev_end + 1].reset_index(drop=True)
+    P = _care_periods(rng, R, dob, t_end, p)
     P = _finish_periods(rng, P, dob, t_end, p)
     E = _episodes(rng, P, t_end, p)
     M = _missing(rng, P, dob, t_end, p)
     OC = _oc3(rng, P, dob, t_end)
 
-    # Annex A tables -----------------------------------------------------------------------
-    R["a_end"] = np.where(R["nfa"], OPEN, np.where(R["a_end"] <= t_end, R["a_end"], OPEN))
-    A = R.loc[~R["nfa"] & (R["a_start"] <= t_end), ["child", "a_start", "a_end"]]
-    S = R.loc[R["s47"] & (R["s_day"] <= t_end), ["child", "s_day", "icpc", "icpc_day"]].copy()
-    S["icpc_day"] = np.where(S["icpc"] & (S["icpc_day"] <= t_end), S["icpc_day"], OPEN)
-    C = R.loc[R["plan"] & (R["icpc_day"] <= t_end), ["child", "icpc_day", "plan_end"]].rename(
-        columns={"icpc_day": "start", "plan_end": "end"})
-    C = C.sort_values(["child", "start"], kind="stable")
-    C["previous"] = C.groupby("child").cumcount()
-    C["end"] = np.where(C["end"] <= t_end, C["end"], OPEN)
-    # contacts: one before each referral, plus as many that went no further
-    n_extra = int(len(R) * 0.9)
-    known = rng.random(n_extra) < 0.5
-    extra_child = np.where(known, rng.integers(0, max(n_child, 1), n_extra), -1)
-    ct = pd.DataFrame({
-        "child": np.concatenate([R["child"].to_numpy(), extra_child]),
-        "day": np.concatenate([R["day"].to_numpy() - rng.integers(0, 3, len(R)),
-                               rng.integers(t0, t_end + 1, n_extra)]),
-        "source": rng.choice(np.array(["Police", "School", "Health", "Individual",
-                                       "LA services", "Other"]),
-                             len(R) + n_extra, p=[0.3, 0.2, 0.17, 0.1, 0.13, 0.1]),
-    })
-    # children who only ever had a contact
-    is_new = (ct["child"] == -1).to_numpy()
-    n_new = int(is_new.sum())
-    ct.loc[is_new, "child"] = n_child + np.arange(n_new)
-    dob = np.concatenate([dob, ct["day"].to_numpy()[is_new] - rng.integers(0, 17 * 365, n_new)])
-    ct = ct.drop_duplicates(["child", "day"], keep="first")
-    sex = np.concatenate([sex, np.where(rng.random(n_new) < 0.5, 1, 2)])
-    K = pd.DataFrame({"child": np.arange(len(dob)), "dob": dob, "sex": sex})
-
+    A, S, C, ct, K = _annex_tables(rng, R, dob, sex, n_child, t0, t_end)
     W, AL, teams = _workforce(rng, R, C, P, t0, t_end, scale, p)
     return Sim(children=K, referrals=R, contacts=ct, assessments=A, s47=S, cp_plans=C,
                periods=P, episodes=E, missing=M, oc3=OC, workers=W, allocations=AL,
