@@ -25,6 +25,7 @@ import pandas as pd
 
 from kpis.errors import InputError
 from kpis.files import write_all
+from kpis.log import progress
 from kpis.records.engine import LEVELS
 from kpis.records.readers import (
     QUARANTINE_COLUMNS,
@@ -304,5 +305,5 @@ def run(args: argparse.Namespace) -> int:
     result = compute_dir(args.input, args.start, args.end, levels,
                          jobs=getattr(args, "jobs", None))
     written = write_result(result, args.out)
-    print(summary(result, written, time.perf_counter() - t0))
+    progress(summary(result, written, time.perf_counter() - t0))
     return 0

@@ -25,6 +25,7 @@ import pandas as pd
 from kpis import catalogue
 from kpis import files as io
 from kpis.errors import InputError
+from kpis.log import progress
 from kpis.scorecard import schemas
 from kpis.scorecard.cells import CellError, normalise, parse_cell, split_inspection
 
@@ -235,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     table = clean(args.raw, args.out)
     counts = table["kind"].value_counts()
     missing = int(table["value"].isna().sum())
-    print(f"kpis clean: {len(table)} observations of {table['indicator_id'].nunique()} "
-          f"indicators ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
-          f"{missing} missing values with reasons) -> {args.out}/scorecard.csv, .parquet")
+    progress(f"kpis clean: {len(table)} observations of {table['indicator_id'].nunique()} "
+             f"indicators ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
+             f"{missing} missing values with reasons) -> {args.out}/scorecard.csv, .parquet")
     return 0

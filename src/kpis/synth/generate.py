@@ -62,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kpis.log import progress
 from kpis.synth.files import FILES_CSV, _write_xlsx, build_tables, write_csv
 from kpis.synth.params import Params
 from kpis.synth.simulate import Sim, simulate
@@ -155,8 +156,9 @@ def run(args: argparse.Namespace) -> int:
         if build.exists():
             shutil.rmtree(build)
     size = sum((out / f.relative_to(build)).stat().st_size for f in files)
-    print(f"kpis synth: {args.councils} council(s), seed {args.seed}, {args.start} to {args.end}:"
-          f" {len(files)} files, {size / 1e6:.1f} MB in {out} ({time.perf_counter() - t:.1f} s)")
+    progress(f"kpis synth: {args.councils} council(s), seed {args.seed}, {args.start} to "
+             f"{args.end}: {len(files)} files, {size / 1e6:.1f} MB in {out} "
+             f"({time.perf_counter() - t:.1f} s)")
     return 0
 
 

@@ -15,9 +15,9 @@ import nbformat
 import papermill
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-FIXTURE = Path(__file__).parent / "fixtures" / "scorecard_small.csv"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scorecard_small.csv"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

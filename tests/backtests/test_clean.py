@@ -12,9 +12,9 @@ from kpis.scorecard.clean import build, clean
 from kpis.scorecard.schemas import SCORECARD_COLUMNS
 from kpis.scorecard.tidy import read_scorecard
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
-EXPECTED = Path(__file__).parent / "fixtures" / "scorecard_expected.csv"
+EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "scorecard_expected.csv"
 
 
 @pytest.fixture(scope="module")

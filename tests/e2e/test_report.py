@@ -13,39 +13,42 @@ import pytest
 from kpis import catalogue
 from kpis.errors import InputError
 from kpis.reporting import build as report
+from kpis.reporting import html, outputs, plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-FIXTURE = Path(__file__).parent / "fixtures" / "scorecard_small.csv"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scorecard_small.csv"
 CHILD_ID = re.compile(r"\bC\d{4,}\b")
 
 
 def test_plan_covers_every_domain_and_deep_dive() -> None:
-    jobs = report.plan(NOTEBOOKS, [], [])
+    jobs = plan.plan(NOTEBOOKS, [], [])
     names = [j.name for j in jobs]
     assert names[0] == "overview"
     for slug in catalogue.domains()["slug"]:
         assert f"domain-{slug}" in names
-    assert names[-4:] == [*report.DEEP_DIVES, report.CHILD_LEVEL]
+    assert names[-4:] == ["repeat_work", "stability", "workforce", "child_level"]
+    assert [j.notebook.stem for j in jobs[-4:]] == ["deep_dive"] * 3 + ["child_level"]
 
 
 def test_unknown_parameter_fails_clearly() -> None:
     with pytest.raises(InputError, match="unknown parameter 'latest_perod'"):
-        report.plan(NOTEBOOKS, [("latest_perod", "2020-06")], [])
+        plan.plan(NOTEBOOKS, [("latest_perod", "2020-06")], [])
 
 
 def test_override_passed_to_notebooks_that_have_it() -> None:
-    jobs = report.plan(NOTEBOOKS, [("latest_period", "2021-09"), ("computed_path", "x.csv")],
+    jobs = plan.plan(NOTEBOOKS, [("latest_period", "2021-09"), ("computed_path", "x.csv")],
                        ["overview", "workforce"])
     by = {j.name: j.parameters for j in jobs}
     assert by["overview"] == {"latest_period": "2021-09"}
-    assert by["workforce"] == {"latest_period": "2021-09", "computed_path": "x.csv"}
+    fixed = {r["name"]: r.get("parameters", {}) for r in plan.report_set()}["workforce"]
+    assert by["workforce"] == {**fixed, "latest_period": "2021-09", "computed_path": "x.csv"}
 
 
 def test_offline_html_strips_cdn_scripts() -> None:
     page = ('<script src="https://cdn.x/require.js"></script><script>var a=1;</script>'
             '<script type="module">import("https://cdnjs.x/mermaid.mjs")</script>')
-    out = report.offline_html(page)
+    out = html.offline_html(page)
     assert "https://" not in out and "var a=1" in out
 
 
@@ -53,9 +56,9 @@ def test_needs_clean(tmp_path: Path) -> None:
     raw, proc = tmp_path / "raw", tmp_path / "proc"
     raw.mkdir()
     proc.mkdir()
-    assert report.needs_clean(raw, proc)
+    assert outputs.declared(raw, proc)["scorecard"].stale()
     shutil.copy(FIXTURE, proc / "scorecard.csv")
-    assert not report.needs_clean(raw, proc)
+    assert not outputs.declared(raw, proc)["scorecard"].stale()
 
 
 def _computed(path: Path) -> Path:

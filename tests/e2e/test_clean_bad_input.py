@@ -8,7 +8,7 @@ import pytest
 
 from kpis.cli import main
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 APPENDIX = "appendix1_scorecard.csv"
 NARRATIVE = "narrative_figures.csv"
 

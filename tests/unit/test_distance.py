@@ -10,7 +10,7 @@ import pytest
 
 from kpis.scorecard import distance
 
-FIXTURE = Path(__file__).parent / "fixtures" / "scorecard_small.csv"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scorecard_small.csv"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from kpis.reporting import kernel
-from kpis.reporting.build import Job, _execute
+from kpis.reporting.build import _execute
+from kpis.reporting.plan import Job
 
 
 def notebook(path: Path, *sources: str) -> Path:
