@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from kpis.findings import fmt_value, label, period_label
+from kpis.reporting.fmt import fmt_value, label, period_label
 
 
 def _missing(x: object) -> bool:
