@@ -33,7 +33,9 @@ from typing import Any
 
 from kpis import files, paths
 from kpis.log import progress
-from kpis.reporting import html, outputs
+from kpis.reporting import front_page, html, outputs
+from kpis.reporting.kernel import INLINE_BACKEND
+from kpis.reporting.params import check_parameters
 from kpis.reporting.plan import Job, default_value, notebook_parameters, plan
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
 
     from kpis.reporting import kernel
 
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # whatever the parent says (dev.py sets Agg for the tests), kernels draw inline
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     progress(f"[{index:>2}/{total}] start  {job.name}")
     start = time.perf_counter()
     ipynb = out_dir / f"{job.name}.ipynb"
@@ -83,7 +86,7 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
             finally:
                 if tmp_nb.exists():
                     os.replace(tmp_nb, tmp)
-        html.export_html(ipynb, out_dir / f"{job.name}.html")
+        html.export_html(ipynb, out_dir / f"{job.name}.html", job.title, NAV)
         job.status, job.files = "ok", [f"{job.name}.html", f"{job.name}.ipynb"]
     except Exception as err:  # noqa: BLE001 - reported in the index, others carry on
         job.status = "failed"
@@ -92,6 +95,10 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
             job.files = [f"{job.name}.ipynb"]
     job.seconds = time.perf_counter() - start
     return job
+
+
+#: The links at the top of every report page.
+NAV = [("index.html", "Front page: all reports"), ("accessibility.html", "Accessibility")]
 
 
 def _summary(err: Exception) -> str:
@@ -150,29 +157,37 @@ def _git_revision(cwd: Path) -> str:
         return "unknown"
 
 
-def _prepare(todo: list[Job], raw: Path, processed: Path) -> tuple[Path, dict[str, Any]]:
-    """Clean when the scorecard is stale, write the shared distance table and give every job
-    the shared paths. Returns (scorecard path, the distance table's periods)."""
+def _prepare(todo: list[Job], raw: Path, processed: Path
+             ) -> tuple[Path, dict[str, Any], Any]:
+    """Clean when the scorecard is stale, check every report's parameters against it (before
+    any notebook runs: a bad month, domain, comparator or path is exit 2), write the shared
+    distance table and give every job the shared paths. Returns (scorecard path, the distance
+    table's periods, the distance table)."""
     scorecard = outputs.declared(raw, processed)["scorecard"]
     if scorecard.stale():
         from kpis.scorecard import clean
 
         progress(f"cleaning {raw} -> {processed}")
         clean.clean(raw, processed)
+    from kpis import catalogue
     from kpis.scorecard import distance, tidy
 
+    tidy_table = tidy.read_scorecard(scorecard.target)
+    domains = catalogue.domains()["domain"].tolist()
+    for j in todo:
+        check_parameters(j.parameters, tidy_table, domains)
     first = todo[0].parameters
     defaults = notebook_parameters(todo[0].notebook)
     periods = {k: first.get(k, default_value(defaults.get(k)))
                for k in ("baseline_period", "latest_period", "comparator")}
-    dist = distance.distance_table(tidy.read_scorecard(scorecard.target), **periods)
+    dist = distance.distance_table(tidy_table, **periods)
     dist_path = processed / paths.DISTANCE
     files.write_parquet(dist, dist_path)
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path)}
     for j in todo:
         j.parameters = {**shared, **j.parameters}
-    return scorecard.target, periods
+    return scorecard.target, periods, dist
 
 
 def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, processed: Path,
@@ -223,10 +238,31 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
     return synth_status
 
 
+def heading(dist: Any) -> str:
+    """The front page's heading, from the distance table's periods."""
+    from kpis.reporting.fmt import period_label
+
+    return (f"Children's social care: distance travelled, "
+            f"{period_label(dist.attrs.get('baseline_period', ''))} to "
+            f"{period_label(dist.attrs.get('latest_period', ''))}")
+
+
 def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
-            root: Path, partial: bool) -> None:
-    """Write the index and manifest and swap the report set into place."""
-    files.write_text(build_dir / "index.html", html.index_html(todo, meta, root))
+            root: Path, partial: bool, dist: Any) -> None:
+    """Write the front page, build details, accessibility statement and manifest, and swap
+    the report set into place."""
+    from kpis.reporting.a11y import markdown_page
+
+    title = heading(dist)
+    shown = [_relative(j, root) for j in todo]
+    files.write_text(build_dir / "index.html", front_page.front_page(dist, todo, title))
+    files.write_text(build_dir / "build.html", front_page.build_page(shown, meta, title))
+    statement = root / "docs" / "accessibility.md"
+    text = (statement.read_text(encoding="utf-8") if statement.exists() else
+            "# Accessibility statement\n\nSee docs/accessibility.md in the kpis project.\n")
+    files.write_text(build_dir / "accessibility.html",
+                     markdown_page(text, "Accessibility statement", front_page.CSS,
+                                   [("index.html", "Front page: all reports")]))
     files.write_text(build_dir / "manifest.json",
                      json.dumps({"meta": meta, "reports": [asdict(j) for j in todo]},
                                 indent=1, default=str))
@@ -240,6 +276,21 @@ def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
     files.replace_dir(build_dir, out)
 
 
+def _relative(job: Job, root: Path) -> Job:
+    """A copy of a job whose path parameters are shown relative to the project folder."""
+    from dataclasses import replace
+
+    def show(v: Any) -> Any:
+        if isinstance(v, str) and v.startswith("/"):
+            try:
+                return str(Path(v).relative_to(root))
+            except ValueError:
+                return Path(v).name
+        return v
+
+    return replace(job, parameters={k: show(v) for k, v in job.parameters.items()})
+
+
 def build(raw: Path, processed: Path, out: Path, notebooks: Path,
           overrides: list[tuple[str, str]] | None = None, only: list[str] | None = None,
           jobs: int = 2, synthetic: bool = True, fresh_kernels: bool = False) -> list[Job]:
@@ -248,7 +299,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     overrides, only = overrides or [], only or []
     notebooks, raw, processed, out = (p.resolve() for p in (notebooks, raw, processed, out))
     todo = plan(notebooks, overrides, only)
-    scorecard, periods = _prepare(todo, raw, processed)
+    scorecard, periods, dist = _prepare(todo, raw, processed)
     out.parent.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
@@ -266,7 +317,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
                               f"{periods['latest_period']}, comparator "
                               f"{periods['comparator'] or 'first available'}",
         }
-        _finish(todo, build_dir, out, meta, notebooks.parent, bool(only))
+        _finish(todo, build_dir, out, meta, notebooks.parent, bool(only), dist)
     finally:
         if build_dir.exists():
             shutil.rmtree(build_dir)

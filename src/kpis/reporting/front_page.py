@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from kpis.scorecard import distance
 from kpis.reporting.fmt import fmt_change, fmt_value, label, period_label
+from kpis.scorecard import distance
 
 #: One stylesheet for the generated pages: system fonts, 16 px text, AA contrast, readable at
 #: 320 px (tables scroll inside their own box instead of widening the page).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing.util
+import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -31,6 +32,10 @@ _plt.close("all")
 _mpl.rcdefaults()
 del _mpl, _plt
 """
+
+#: The backend every report kernel draws with, whatever the parent process's MPLBACKEND says
+#: (dev.py sets Agg for headless tests; a kernel that inherits it prints '<Figure size ...>').
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 _warm: dict[str, KernelManager] = {}
 
@@ -65,7 +70,7 @@ def warm_kernel(cwd: Path, kernel_name: str = "python3") -> KernelManager:
             return km
         discard(cwd)
     km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
-    km.start_kernel(cwd=key)
+    km.start_kernel(cwd=key, env={**os.environ, "MPLBACKEND": INLINE_BACKEND})
     if not _warm:
         # Pool workers leave through os._exit, which skips atexit: multiprocessing's own
         # finalizers still run, so the kernel is shut down with its worker.

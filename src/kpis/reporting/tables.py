@@ -53,8 +53,10 @@ def scorecard_table(dist: pd.DataFrame) -> pd.DataFrame:
     return tab
 
 
-def styled(tab: pd.DataFrame, drop: Iterable[str] = ()) -> pd.io.formats.style.Styler:
-    """Styler for HTML: RAG cells shaded (the symbol and word carry the meaning too)."""
+def styled(tab: pd.DataFrame, drop: Iterable[str] = (), caption: str = ""
+           ) -> pd.io.formats.style.Styler:
+    """Styler for HTML: RAG cells shaded (the symbol and word carry the meaning too), with a
+    caption saying what the table holds (read out first by a screen reader)."""
     tab = tab.drop(columns=list(drop))
 
     def shade(v: object) -> str:
@@ -62,6 +64,8 @@ def styled(tab: pd.DataFrame, drop: Iterable[str] = ()) -> pd.io.formats.style.S
         return f"background-color: {RAG_COLOURS.get(word, '')}"
 
     sty = tab.style.hide(axis="index")
+    if caption:
+        sty = sty.set_caption(caption)
     if "RAG" in tab.columns:
         sty = sty.map(shade, subset=["RAG"])
     return sty.set_table_styles(
