@@ -152,8 +152,13 @@ def report(result: dict, root: Path, out=sys.stdout) -> int:
             key=lambda v: (IMPACT_ORDER.index(v["impact"]) if v["impact"] in IMPACT_ORDER else 9,
                            v["id"]),
         )
+        blocked = page.get("blocked_requests") or []
+        note = (f"  (blocked {len(blocked)} network request(s), first: {blocked[0]})"
+                if blocked else None)
         if not violations:
             print(f"{rel}: no violations", file=out)
+            if note:
+                print(note, file=out)
             continue
         pages_with_any += 1
         if any(v["impact"] in FAILING_IMPACTS for v in violations):
@@ -163,9 +168,8 @@ def report(result: dict, root: Path, out=sys.stdout) -> int:
             by_impact[v["impact"] or "unknown"] += 1
             print(f"  {v['id']} [{v['impact']}] {len(v['nodes'])} node(s): {v['help']}"
                   f" | first: {_first_target(v)}", file=out)
-        if page.get("blocked_requests"):
-            print(f"  (blocked {len(page['blocked_requests'])} network request(s), first: "
-                  f"{page['blocked_requests'][0]})", file=out)
+        if note:
+            print(note, file=out)
     n = len(result["pages"])
     counts = ", ".join(f"{by_impact[i]} {i}" for i in IMPACT_ORDER if by_impact[i]) or "none"
     serious = by_impact["critical"] + by_impact["serious"]
