@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check the HTML reports against WCAG 2.2 AA with axe-core in headless Chromium.
 
-    python3 checks/accessibility.py [FOLDER] [--json FILE] [--chromium PATH] [--width PX]
+    python3 checks/accessibility.py [FOLDER] [--json FILE] [--best-practice] [--width PX]
 
 Runs axe-core (rules tagged WCAG 2.0, 2.1 and 2.2, levels A and AA) on every ``*.html`` page under
 FOLDER (default ``reports/``) and prints, per page, each violation: rule id, impact, number of
@@ -112,9 +112,11 @@ def ensure_node_modules(npm: str) -> None:
         )
 
 
-def run_axe(pages: list[Path], chromium: str, node: str, width: int) -> dict:
+def run_axe(pages: list[Path], chromium: str, node: str, width: int,
+            best_practice: bool = False) -> dict:
     """Run checks/axe_runner.js on the pages; its JSON result."""
-    cmd = [node, str(RUNNER), "--chromium", chromium, "--tags", ",".join(WCAG_TAGS),
+    tags = [*WCAG_TAGS, *(["best-practice"] if best_practice else [])]
+    cmd = [node, str(RUNNER), "--chromium", chromium, "--tags", ",".join(tags),
            "--width", str(width), *map(str, pages)]
     env = dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1")
     proc = subprocess.run(cmd, cwd=CHECKS, env=env, capture_output=True, text=True)
@@ -166,7 +168,8 @@ def report(result: dict, root: Path, out=sys.stdout) -> int:
         print(f"{rel}: {len(violations)} violation(s)", file=out)
         for v in violations:
             by_impact[v["impact"] or "unknown"] += 1
-            print(f"  {v['id']} [{v['impact']}] {len(v['nodes'])} node(s): {v['help']}"
+            bp = "" if any(t.startswith("wcag") for t in v["tags"]) else " (best practice)"
+            print(f"  {v['id']} [{v['impact']}]{bp} {len(v['nodes'])} node(s): {v['help']}"
                   f" | first: {_first_target(v)}", file=out)
         if note:
             print(note, file=out)
@@ -207,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the full axe results here")
     parser.add_argument("--chromium", help="Chromium executable (default: $KPIS_CHROMIUM, then "
                         "/usr/bin/chromium)")
+    parser.add_argument("--best-practice", action="store_true",
+                        help="also run axe's best-practice rules (landmarks, one <h1>, heading "
+                        "order); their serious violations fail the check too")
     parser.add_argument("--width", type=int, default=1280,
                         help="viewport width in CSS pixels (default 1280; try 320 for reflow)")
     args = parser.parse_args(argv)
@@ -228,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         chromium = find_chromium(args.chromium)
         node, npm = find_node()
         ensure_node_modules(npm)
-        result = run_axe(pages, chromium, node, args.width)
+        result = run_axe(pages, chromium, node, args.width, args.best_practice)
     except Unavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

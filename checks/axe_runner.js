@@ -4,7 +4,7 @@
 //
 // Writes one JSON document to stdout:
 //   {"axe_version", "chromium_version", "tags", "pages": [{"path", "url", "violations", "incomplete",
-//    "passes", "blocked_requests", "error"}]}
+//    "passes", "inapplicable", "blocked_requests", "error"}]}
 // Diagnostics go to stderr. Exit 0 when every page was checked (whatever it found), 3 when the
 // browser could not start. Called by checks/accessibility.py, which reads the JSON and decides.
 'use strict';
@@ -74,12 +74,15 @@ async function checkPage(browser, axeSource, file, opts) {
       url,
       violations: result.violations.map(slim),
       incomplete: result.incomplete.map(slim),
-      passes: result.passes.length,
+      // Rules that passed or did not apply (ids only): what the clean bill of health covers.
+      passes: result.passes.map((r) => r.id),
+      inapplicable: result.inapplicable.map((r) => r.id),
       blocked_requests: blocked,
       error: null,
     };
   } catch (err) {
-    return { path: file, violations: [], incomplete: [], passes: 0, blocked_requests: blocked,
+    return { path: file, violations: [], incomplete: [], passes: [], inapplicable: [],
+      blocked_requests: blocked,
       error: String(err && err.message ? err.message : err) };
   } finally {
     await page.close();
