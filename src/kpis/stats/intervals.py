@@ -81,15 +81,15 @@ def describe(numerator: ArrayLike, denominator: ArrayLike, decimals: int = 0,
     n = np.asarray(denominator, dtype=float)
     lo, hi = wilson(r, n)
     small = is_small(n, threshold)
-    out: list[str] = []
-    for ri, ni, li, ui, si in zip(r, n, lo, hi, small, strict=True):  # text for a table: short
-        if not ni > 0:
-            out.append("no cases")
-            continue
-        pct = f"{100 * ri / ni:.{decimals}f}%"
-        if si:
-            out.append(f"{pct} ({100 * li:.{decimals}f}% to {100 * ui:.{decimals}f}%), "
-                       f"{ri:.0f} of {ni:.0f}, {SMALL_NUMBERS}")
-        else:
-            out.append(pct)
-    return out
+    has = n > 0
+
+    def pct(a: np.ndarray) -> pd.Series:
+        return pd.Series(np.round(100 * a, decimals)).map(f"{{:.{decimals}f}}%".format)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        point = pct(np.where(has, r / np.where(has, n, 1), 0.0))
+    counts = pd.Series(r).map("{:.0f}".format) + " of " + pd.Series(n).map("{:.0f}".format)
+    long = (point + " (" + pct(np.nan_to_num(lo)) + " to " + pct(np.nan_to_num(hi)) + "), "
+            + counts + ", " + SMALL_NUMBERS)
+    text = point.where(~small, long).where(has, "no cases")
+    return text.tolist()
