@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -80,17 +83,90 @@ def _computed(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The report set built the way the README says (`python3 dev.py report ...`), with the
+    parent environment's MPLBACKEND=Agg that once left every report without its charts."""
     base = tmp_path_factory.mktemp("build")
     raw, proc, out = base / "raw", base / "processed", base / "reports"
     raw.mkdir()
     proc.mkdir()
     shutil.copy(FIXTURE, proc / "scorecard.csv")
     computed = _computed(base / "computed.csv")
-    args = argparse.Namespace(raw=raw, processed=proc, out=out, notebooks=NOTEBOOKS,
-                              parameter=[["computed_path", str(computed)]], only=[], jobs=2,
-                              no_synthetic=True)
-    code = report.run(args)
-    return out, code
+    cmd = [sys.executable, str(ROOT / "dev.py"), "report", "--raw", str(raw), "--processed",
+           str(proc), "--out", str(out), "--no-synthetic", "-p", "computed_path", str(computed)]
+    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return out, done.returncode
+
+
+def _expected_charts(name: str, dist: pd.DataFrame) -> int:
+    """Charts a page must have, from the data: one baseline-to-latest chart per unit among the
+    lines with a latest figure; the overview's direction chart; for the repeat-work dive, the
+    computed re-referrals trend and its team chart."""
+    def units(rows: pd.DataFrame) -> int:
+        return rows.dropna(subset=["latest"])["unit"].nunique()
+
+    if name == "overview":
+        return 1
+    if name.startswith("domain-"):
+        slug = name.removeprefix("domain-")
+        dom = catalogue.domains().set_index("slug").loc[slug, "domain"]
+        return units(dist[dist["domain"].eq(dom)])
+    if name == "repeat_work":
+        ids = ["re_referrals", "repeat_cp_all", "repeat_cp", "returns_to_care"]
+        return units(dist[dist["indicator_id"].isin(ids)]) + 2
+    return 0
+
+
+@pytest.mark.slow
+def test_readme_build_has_every_chart_with_alt_text_and_data(built: tuple[Path, int]) -> None:
+    from kpis.scorecard import distance, tidy
+
+    out, _ = built
+    dist = distance.distance_table(tidy.read_scorecard(FIXTURE))
+    for page in sorted(out.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert "Figure size" not in text, f"{page.name}: a chart printed as text"
+        assert "No description has been provided" not in text, page.name
+        imgs = re.findall(r"<img [^>]*>", text)
+        alts = [re.search(r'alt="([^"]*)"', i) for i in imgs]
+        assert all(a and len(a[1]) > 20 for a in alts), f"{page.name}: an image without alt"
+        assert len(imgs) == text.count('<figure class="kpis-figure">'), page.name
+        assert text.count("Data behind this chart") == len(imgs), page.name
+        want = _expected_charts(page.stem, dist)
+        assert len(imgs) >= want, f"{page.name}: {len(imgs)} charts, expected {want}"
+        if want:
+            assert len(imgs) >= 1
+    # the alt text says what the chart shows: the computed series runs from 25% in July 2019
+    # to 30.5% in June 2020 (25 + 11/2), with Team South at 30% = 30 of 100
+    rw = (out / "repeat_work.html").read_text(encoding="utf-8")
+    assert "Re-referrals, monthly July 2019 to June 2020: from 25% to 30.5%" in rw
+    assert "Team North (31%, 31 of 100)" in rw
+
+
+@pytest.mark.slow
+def test_every_page_has_its_own_title_and_h1(built: tuple[Path, int]) -> None:
+    out, _ = built
+    titles, h1s = {}, {}
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        titles[page.name] = re.findall(r"<title>(.*?)</title>", text, re.S)
+        h1s[page.name] = re.findall(r"<h1[^>]*>(.*?)</h1>", text, re.S)
+    assert all(len(t) == 1 for t in titles.values()), titles
+    assert all(len(h) == 1 for h in h1s.values()), h1s
+    assert len({t[0] for t in titles.values()}) == len(titles)
+    assert len({re.sub("<[^>]+>", "", h[0]) for h in h1s.values()}) == len(h1s)
+    assert titles["child_level.html"] == [
+        "Child-level records: computed indicators against Appendix 1"]
+
+
+@pytest.mark.slow
+def test_front_page_opens_with_what_changed(built: tuple[Path, int]) -> None:
+    out, _ = built
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index("What changed") < index.index("Domains") < index.index("Other reports")
+    assert "Git revision" not in index and "Git revision" in (out / "build.html").read_text()
+    assert (out / "accessibility.html").exists() and 'href="accessibility.html"' in index
 
 
 @pytest.mark.slow
@@ -113,7 +189,7 @@ def test_full_build(built: tuple[Path, int]) -> None:
     # index links resolve
     links = re.findall(r'href="([^"]+)"', pages["index.html"])
     assert links and all((out / link).exists() for link in links)
-    assert len(list(out.glob("*.ipynb"))) == len(pages) - 1
+    assert len(list(out.glob("*.ipynb"))) == len(pages) - 3  # index, build, accessibility
     # findings generated from the data
     assert "24% in March 2017 → 32% in June 2020" in pages["repeat_work.html"]
     assert "No computed monthly series" not in pages["repeat_work.html"]
@@ -139,8 +215,9 @@ def test_failed_notebook_is_named_and_others_build(tmp_path: Path,
     # break the overview only: a comparator that is not a string makes distance_table fail
     args.parameter.append(["comparator", "x"])
     (proc / "scorecard.csv").write_text(FIXTURE.read_text())
-    code = report.run(args)
-    assert code == 0  # an unknown comparator is not an error: no headline benchmark
+    with pytest.raises(InputError, match="no benchmark has comparator 'x'"):
+        report.run(args)  # a comparator no benchmark has is a typo, not 'no benchmark'
+    args.parameter.pop()
     bad = tmp_path / "nb"
     shutil.copytree(NOTEBOOKS, bad)
     text = (bad / "overview.ipynb").read_text().replace(
@@ -151,5 +228,28 @@ def test_failed_notebook_is_named_and_others_build(tmp_path: Path,
     err = capsys.readouterr().err
     assert code == 1 and "overview" in err
     index = (out / "index.html").read_text()
-    assert "FAILED" in index
+    assert "1 report(s) failed to build: overview" in index
     assert (out / "domain-repeat-work.html").exists()
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("latest_period", "banana", "'banana' is not a month written YYYY-MM"),
+    ("latest_period", "2020-6", "'2020-6' is not a month written YYYY-MM"),
+    ("latest_period", "2019-11", "the scorecard has no figures for '2019-11'"),
+    ("computed_path", "/no/such.csv", "'/no/such.csv' is not a file"),
+])
+def test_bad_parameter_exits_2_before_any_notebook(tmp_path: Path, name: str, value: str,
+                                                   words: str) -> None:
+    raw, proc, out = tmp_path / "raw", tmp_path / "processed", tmp_path / "reports"
+    raw.mkdir()
+    proc.mkdir()
+    shutil.copy(FIXTURE, proc / "scorecard.csv")
+    done = subprocess.run(
+        [sys.executable, "-m", "kpis.cli", "report", "--raw", str(raw), "--processed",
+         str(proc), "--out", str(out), "--no-synthetic", "-p", name, value],
+        cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and words in lines[0], done.stderr
+    assert "Traceback" not in done.stderr and "start" not in done.stdout
+    assert not out.exists()  # nothing was built

@@ -161,7 +161,9 @@ def test_polish_titles_tables_nav_and_keyboard_stops():
     assert "<title>Domain: Contact</title>" in out
     assert '<th scope="col">Indicator</th>' in out
     assert '<th scope="row">Re-referrals</th><td>32%</td>' in out
-    assert "tabindex" not in out
+    assert 'class="jp-Cell-inputWrapper" tabindex' not in out
+    assert ('<div aria-label="Table: data" class="kpis-scroll" role="region" tabindex="0">'
+            "<table>") in out
     assert out.index('<p class="kpis-banner">OFFICIAL-SENSITIVE</p>') < out.index(
         '<nav aria-label="Reports" class="kpis-nav"><a href="index.html">All reports</a></nav>')
 

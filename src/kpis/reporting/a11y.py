@@ -4,6 +4,7 @@ nbconvert's page is close, but not there. `polish` fixes, on the exported page:
 - the `<title>` (nbconvert takes it from the notebook, so every domain page had the same one);
 - tables: column headers get `scope="col"`, and the first cell of each body row becomes a row
   header (`<th scope="row">`), so a screen reader names the indicator a figure belongs to;
+  each table sits in a box that scrolls sideways and takes keyboard focus;
 - keyboard stops with no name: nbconvert's `tabindex` on input wrappers and on image outputs
   (our charts carry their own focusable, labelled scroll box);
 - a way back: a `<nav>` to the front page and the other reports at the top of `<main>`;
@@ -27,7 +28,8 @@ body{font-size:16px;line-height:1.5}
 .kpis-chart:focus{outline:3px solid #ffbf47}
 figure.kpis-figure{margin:1em 0 2em}
 figure.kpis-figure figcaption{font-style:italic;margin:.4em 0}
-.jp-RenderedHTMLCommon table{display:block;overflow-x:auto;max-width:100%}
+.kpis-scroll{overflow-x:auto;max-width:100%}
+.kpis-scroll:focus{outline:3px solid #ffbf47}
 table.kpis-data{border-collapse:collapse}
 table.kpis-data td,table.kpis-data th{border:1px solid #6b6b6b;padding:2px 6px}
 caption{text-align:left;font-weight:bold;padding:.3em 0}
@@ -56,6 +58,7 @@ def polish(page: str, title: str, nav: list[tuple[str, str]] | None = None,
         del el["tabindex"]
     for table in soup.find_all("table"):
         _headers(table)
+        _scroll_box(soup, table)
     main = soup.find("main") or soup.body
     if main is not None and (nav or banner):
         block = []
@@ -67,6 +70,18 @@ def polish(page: str, title: str, nav: list[tuple[str, str]] | None = None,
         frag = BeautifulSoup("".join(block), "html.parser")
         main.insert(0, frag)
     return str(soup)
+
+
+def _scroll_box(soup: BeautifulSoup, table) -> None:  # noqa: ANN001 - a bs4 Tag
+    """Wrap a table in a box that scrolls sideways on a narrow screen and can be reached and
+    scrolled with the keyboard (named after the table's caption)."""
+    if table.parent is not None and "kpis-scroll" in (table.parent.get("class") or []):
+        return
+    cap = table.find("caption")
+    name = cap.get_text(" ", strip=True) if cap is not None else "data"
+    box = soup.new_tag("div", attrs={"class": "kpis-scroll", "tabindex": "0", "role": "region",
+                                     "aria-label": f"Table: {name}"})
+    table.wrap(box)
 
 
 def _headers(table) -> None:  # noqa: ANN001 - a bs4 Tag

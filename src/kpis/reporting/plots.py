@@ -151,10 +151,10 @@ def trend(monthly: pd.DataFrame, title: str, caption: str = "", unit: str = "per
     if target is not None and not math.isnan(target):
         ax.axhline(target, color="black", ls="--", lw=1.5)
         ends.append((target, f"target {fmt_value(target, unit)}"))
-    for name, v in (benchmarks or {}).items():
+    for bench, v in (benchmarks or {}).items():
         if v is not None and not math.isnan(v):
             ax.axhline(v, color="#555555", ls=":", lw=1.5)
-            ends.append((v, f"benchmark {name} {fmt_value(v, unit)}"))
+            ends.append((v, f"benchmark {bench} {fmt_value(v, unit)}"))
     for v, text in ends:
         ax.annotate(text, (1.0, v), xycoords=("axes fraction", "data"), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=SMALL)
