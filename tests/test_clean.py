@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from kpis import catalogue
-from kpis.clean import build, clean, load_scorecard
+from kpis.clean import build, clean
+from kpis.findings import read_scorecard
 from kpis.schemas import SCORECARD_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,10 +115,10 @@ def test_clean_writes_csv_and_parquet_that_read_back(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {
         "scorecard.csv", "scorecard.parquet", "inspection_findings.csv"}
     assert not list(tmp_path.glob(".*tmp"))
-    back = load_scorecard(tmp_path)
+    back = read_scorecard(tmp_path / "scorecard.parquet")
     pd.testing.assert_frame_equal(back, table)
     (tmp_path / "scorecard.parquet").unlink()
-    back_csv = load_scorecard(tmp_path)
+    back_csv = read_scorecard(tmp_path / "scorecard.csv")
     assert back_csv["value"].isna().sum() == 3
     assert back_csv["value"].sum() == pytest.approx(table["value"].sum())
     findings = pd.read_csv(tmp_path / "inspection_findings.csv")

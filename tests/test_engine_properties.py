@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpis.engine import REGISTRY, compute, drilldown, records_from
-from kpis.indicators._base import shift_months
+from kpis.indicators.arrays import shift_months
 from kpis.records import Records
 
 BASE = pd.Timestamp("2018-01-01")

@@ -44,7 +44,8 @@ def test_nbval_lax(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_defaults_run_top_to_bottom_as_in_jupyterlab(tmp_path: Path) -> None:
     """Each notebook, opened where it lives and run with its own default parameters (no
-    injection), works: with no processed data yet it cleans data/raw itself."""
+    injection), works: with no processed data yet it builds the scorecard from data/raw in memory,
+    and reading never writes (data/processed is not created)."""
     import shutil
 
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
@@ -53,7 +54,7 @@ def test_defaults_run_top_to_bottom_as_in_jupyterlab(tmp_path: Path) -> None:
         papermill.execute_notebook(str(path), str(tmp_path / f"out-{path.name}"),
                                    cwd=str(path.parent), kernel_name="python3",
                                    progress_bar=False)
-    assert (tmp_path / "data" / "processed" / "scorecard.csv").exists()
+    assert not (tmp_path / "data" / "processed").exists()
     # the domain notebook's default domain produced its findings
     out = nbformat.read(tmp_path / "out-domain.ipynb", as_version=4)
     text = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in out.cells

@@ -229,17 +229,6 @@ def clean(raw_dir: Path, out_dir: Path) -> pd.DataFrame:
     return table
 
 
-def load_scorecard(processed_dir: Path = Path("data/processed")) -> pd.DataFrame:
-    """Read the tidy scorecard written by `clean` (Parquet if present, else CSV)."""
-    processed_dir = Path(processed_dir)
-    pq = processed_dir / "scorecard.parquet"
-    if pq.exists():
-        return pd.read_parquet(pq)
-    df = pd.read_csv(processed_dir / "scorecard.csv", dtype=str, keep_default_na=False)
-    df["value"] = pd.to_numeric(df["value"].replace("", None), errors="raise").astype(float)
-    return df
-
-
 def run(args: argparse.Namespace) -> int:
     table = clean(args.raw, args.out)
     counts = table["kind"].value_counts()

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpis import catalogue
+from kpis.distance import target_status
 
 COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "unit", "council", "period",
            "numerator", "denominator", "computed", "published", "difference", "target",
@@ -41,11 +42,7 @@ def computed_vs_scorecard(computed: pd.DataFrame, scorecard: pd.DataFrame, perio
         columns={"value": "target"}), on=["indicator_id", "breakdown"], how="left")
     out["difference"] = out["computed"] - out["published"]
     pol = catalogue.polarity(out["indicator_id"], out["breakdown"]).to_numpy()
-    met = np.where(pol == "higher", out["computed"] >= out["target"],
-                   out["computed"] <= out["target"])
-    out["target_status"] = np.select(
-        [out["target"].isna(), out["computed"].isna(), pol == "neither", met],
-        ["no target", "no value", "no polarity", "met"], "not met")
+    out["target_status"] = target_status(out["computed"], out["target"], pol, no_value="no value")
     pct = out["unit"].eq("percent")
     diff = out["difference"]
     size = diff.abs().round(1).astype(str) + np.where(pct, " points", " " + out["unit"])

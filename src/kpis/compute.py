@@ -11,7 +11,6 @@ only once everything has been computed (bad input -> InputError, exit 2, nothing
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import multiprocessing
 import os
 import re
@@ -24,11 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpis.engine import LEVELS
 from kpis.errors import InputError
 from kpis.io import write_all
 from kpis.readers import QUARANTINE_COLUMNS, REPAIR_COLUMNS, ReadResult, council_dirs, read_council
-
-LEVELS = ("council", "team", "worker")
 
 
 @dataclass
@@ -114,31 +112,22 @@ class CouncilResult:
 
 
 def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-                  latest_only: bool) -> CouncilResult | pd.Timestamp | None | tuple:
+                  latest_only: bool) -> CouncilResult | pd.Timestamp | None:
     """Read one council and compute its figures (or, with `latest_only`, just its latest date).
 
-    Runs in a pool worker or in-process. An InputError is returned as ("InputError", fields)
-    rather than raised: InputError is a dataclass whose row/column would be lost in pickling."""
+    Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
     from kpis import engine
 
-    try:
-        t0 = time.perf_counter()
-        r = read_council(path)
-        t1 = time.perf_counter()
-        if latest_only:
-            return _latest_date([r])
-        figures = engine.compute(r.records, me, levels=levels)
-        t2 = time.perf_counter()
-    except InputError as err:
-        return ("InputError", dataclasses.asdict(err))
+    t0 = time.perf_counter()
+    r = read_council(path)
+    t1 = time.perf_counter()
+    if latest_only:
+        return _latest_date([r])
+    figures = engine.compute(r.records, me, levels=levels)
+    t2 = time.perf_counter()
     council = r.records.council
     return CouncilResult(council, figures, r.quarantine.assign(council=council),
                          r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1)
-
-
-def _raise_if_error(out: object) -> None:
-    if isinstance(out, tuple) and len(out) == 2 and out[0] == "InputError":
-        raise InputError(**out[1])
 
 
 def _effective_jobs(jobs: int | None, n_councils: int) -> int:
@@ -170,7 +159,6 @@ def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple
     if jobs == 1:
         for p in dirs:
             out = task(p)
-            _raise_if_error(out)
             yield out
         return
     methods = multiprocessing.get_all_start_methods()
@@ -179,7 +167,6 @@ def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
     try:
         for out in pool.map(task, dirs, chunksize=1):
-            _raise_if_error(out)
             yield out
     finally:  # on an error, don't wait for the councils still queued
         pool.shutdown(wait=True, cancel_futures=True)

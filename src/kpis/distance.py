@@ -104,6 +104,19 @@ def _material(change: pd.Series, rel: pd.Series, percent: pd.Series, base: pd.Se
     return pd.Series(np.where(percent, by_pp, by_rel | zero_base), index=change.index)
 
 
+def target_status(value: pd.Series, target: pd.Series, polarity: pd.Series | np.ndarray,
+                  no_value: str = "no latest value") -> np.ndarray:
+    """The target rule, the one place it is written: "met" when value >= target (higher is
+    better) or value <= target (lower is better), else "not met"; "no target" (no target),
+    `no_value` (no value to judge) or "no polarity" (polarity `neither`), in that order."""
+    pol = np.asarray(polarity, dtype=object)
+    value, target = np.asarray(value, dtype=float), np.asarray(target, dtype=float)
+    with np.errstate(invalid="ignore"):
+        met = np.where(pol == "higher", value >= target, value <= target)
+    return np.select([np.isnan(target), np.isnan(value), pol == "neither", met],
+                     ["no target", no_value, "no polarity", "met"], default="not met")
+
+
 def distance_table(
     scorecard: pd.DataFrame,
     baseline_period: str = BASELINE_PERIOD,
@@ -172,12 +185,7 @@ def distance_table(
     # Target
     gap_t = out["latest"] - out["target"]
     out["gap_to_target"] = gap_t
-    met = (higher & (gap_t >= 0)) | (lower & (gap_t <= 0))
-    out["target_status"] = np.select(
-        [out["target"].isna(), no_latest, out["polarity"].eq("neither"), met],
-        ["no target", "no latest value", "no polarity", "met"],
-        default="not met",
-    )
+    out["target_status"] = target_status(out["latest"], out["target"], out["polarity"])
 
     # Benchmarks: wide columns plus the headline comparator
     bench = benchmark_gaps(scorecard, latest_period=latest_period, pp_threshold=pp_threshold,

@@ -51,8 +51,9 @@ import pandas as pd
 
 from kpis import catalogue
 from kpis.indicators import cla, cp_open, repeat, stability, timeliness, workforce
-from kpis.indicators._base import EVENT_COLUMNS, NAT, Context, days, shift_months
-from kpis.records import Records
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
+from kpis.records import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
 
 OUTPUT_COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator",
                   "period", "value", "unit", "note", "source", "flag", "council", "level",
@@ -411,18 +412,12 @@ __all__ = ["compute", "drilldown", "REGISTRY", "default_month_ends", "event_rows
            "records_from"]
 
 
-DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date", "referral_date",
-                          "start_date", "auth_date", "strategy_date", "icpc_date", "end_date"})
-
-
 def records_from(council: str = "council", **tables: object) -> Records:
     """Build `Records` from lists of dicts (or DataFrames) per table: missing columns are added
     empty, date columns parsed, ids as strings. Handy for tests and notebooks:
 
         records_from(referrals=[{"child_id": "A", "referral_date": "2020-02-29"}])
     """
-    from kpis.records import COLUMNS
-
     out: dict[str, pd.DataFrame] = {}
     for name, rows in tables.items():
         if name not in COLUMNS:
@@ -434,9 +429,9 @@ def records_from(council: str = "council", **tables: object) -> Records:
         for c in df.columns:
             if c in DATE_COLUMNS:
                 df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
-            elif c == "fte":
+            elif c == "fte":  # previous_plans stays as given: the indicators coerce it
                 df[c] = pd.to_numeric(df[c]).astype(float)
-            elif c in ("agency", "nfa", "icpc_unnecessary"):
+            elif c in BOOL_COLUMNS:
                 df[c] = df[c].astype("boolean")
             elif c != "previous_plans":
                 df[c] = df[c].astype("string")

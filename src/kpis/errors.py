@@ -19,6 +19,11 @@ class InputError(Exception):
     row: int | None = None
     column: str | None = None
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickle with all four fields (a dataclass exception otherwise loses them on the way
+        back from a worker process)."""
+        return (type(self), (self.file, self.message, self.row, self.column))
+
     def __str__(self) -> str:
         where = [str(self.file)]
         if self.row is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import logging
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from kpis import distance
+
+log = logging.getLogger(__name__)
 
 RAG_COLOURS = {"Red": "#f4c7c3", "Amber": "#fce8b2", "Green": "#b7e1cd", "Not rated": "#eeeeee"}
 RAG_SYMBOLS = {"Red": "● Red", "Amber": "◐ Amber", "Green": "○ Green", "Not rated": "– Not rated"}
@@ -27,10 +30,18 @@ TEXT_COLUMNS = ("indicator_id", "domain", "indicator", "breakdown", "kind", "com
 
 
 # ---------------------------------------------------------------- loading
-def read_scorecard(path: str | Path) -> pd.DataFrame:
-    """Read the tidy scorecard (CSV or parquet) with text columns as text and `value` float."""
+def read_scorecard(path: str | Path, raw_dir: str | Path | None = None) -> pd.DataFrame:
+    """The one reader of the tidy scorecard (CSV or parquet): text columns as text, `value`
+    float. It never writes: when `path` is missing and `raw_dir` is given, the scorecard is
+    built in memory from the raw files (kpis.clean.build), so a notebook runs on a fresh
+    checkout without touching data/processed."""
     path = Path(path)
-    if path.suffix == ".parquet":
+    if not path.exists() and raw_dir is not None:
+        from kpis import clean
+
+        log.info("%s is missing: building the scorecard in memory from %s", path, raw_dir)
+        df = clean.build(Path(raw_dir))[0]
+    elif path.suffix == ".parquet":
         df = pd.read_parquet(path)
     else:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -39,21 +50,6 @@ def read_scorecard(path: str | Path) -> pd.DataFrame:
             df[col] = df[col].astype("string").fillna("").astype(str)
     df["value"] = pd.to_numeric(df["value"].replace("", np.nan), errors="coerce").astype(float)
     return df
-
-
-def load_scorecard(scorecard_path: str | Path, raw_dir: str | Path = "../data/raw") -> pd.DataFrame:
-    """The tidy scorecard at `scorecard_path`; if the file is missing, build it with kpis.clean
-    from `raw_dir` into the file's folder first (so a notebook runs on a fresh checkout)."""
-    scorecard_path = Path(scorecard_path)
-    if not scorecard_path.exists():
-        try:
-            from kpis import clean
-        except ImportError as err:  # pragma: no cover - depends on kpis.clean being installed
-            raise FileNotFoundError(
-                f"{scorecard_path} is missing and kpis.clean is not available to build it"
-            ) from err
-        clean.clean(Path(raw_dir), scorecard_path.parent)
-    return read_scorecard(scorecard_path)
 
 
 def load_inputs(
@@ -67,7 +63,7 @@ def load_inputs(
     """(scorecard, distance table). A precomputed distance table (written once by
     `kpis report`) is used when `distance_path` names an existing file; otherwise it is
     computed here with the given periods and comparator."""
-    sc = load_scorecard(scorecard_path, raw_dir)
+    sc = read_scorecard(scorecard_path, raw_dir)
     if distance_path and Path(distance_path).exists():
         dist = distance.read_distance(distance_path)
         dist.attrs.update(baseline_period=baseline_period, latest_period=latest_period)

@@ -38,6 +38,20 @@ COLUMNS: dict[str, list[str]] = {
 }
 
 
+#: The type of every column in `COLUMNS` (one map, used by the readers and by `records_from`):
+#: "id" text, "bool" nullable boolean, "float", "date" (datetime64[ns]).
+BOOL_COLUMNS = frozenset({"nfa", "icpc_unnecessary", "agency"})
+FLOAT_COLUMNS = frozenset({"fte", "previous_plans"})
+DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date", "referral_date",
+                          "start_date", "auth_date", "strategy_date", "icpc_date", "end_date"})
+TYPES: dict[str, str] = {
+    c: ("bool" if c in BOOL_COLUMNS else "float" if c in FLOAT_COLUMNS
+        else "date" if c in DATE_COLUMNS else "id")
+    for cols in COLUMNS.values() for c in cols
+}
+ID_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "id")
+
+
 def empty(table: str) -> pd.DataFrame:
     """An empty table with the right columns (no rows)."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS[table]})

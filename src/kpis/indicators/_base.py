@@ -1,31 +1,7 @@
-"""Shared machinery for the indicator modules: integer day numbers, month-end windows, allocation.
+"""The Context an indicator function reads: the records as integer codes and day numbers,
+month-end windows, allocation to teams and workers, the 903 episode table (cached per run).
 
-Every indicator function takes a `Context` and returns an *event frame*: one row per cohort member
-(child, referral, plan, worker, ...) per month-end, with columns
-
-    m            index of the month-end in `ctx.me`
-    breakdown    "" for the headline figure, else e.g. "single month"
-    child        the child's integer code (-1 for worker rows of the workforce indicators)
-    team, worker integer codes of labels in `ctx.vocab` (0 = "unallocated": nobody)
-    in_numerator bool
-    num, den     float weights summed into the numerator and denominator
-    ...          the dates and facts the rule used (kept for the drill-down)
-
-`kpis.engine` sums `num` and `den` by month-end and org unit, so a figure and its drill-down come
-from the same rows.
-
-Conventions used throughout (documented once here):
-- Dates are whole days (numpy datetime64[D] viewed as int64). Missing dates are `NAT`;
-  missing *end* dates of open intervals become `OPEN` (far future).
-- An interval [start, end) is *open at* a month-end M when start <= M < end: a 903 episode,
-  allocation or post that ends on the month-end itself is no longer open at it (DfE's
-  "looked after at 31 March" excludes children who ceased on 31 March) [I].
-- The window "12 months to month-end M" is the 12 calendar months ending on M, i.e. the days
-  from (M + 1 day - 12 months) to M inclusive; "in month" is the calendar month of M; "6 months"
-  is the 6 calendar months ending on M.
-- "Within 12 months of" uses calendar months the way `pandas.DateOffset(months=12)` does
-  (clipping to month-end): date d is within 12 months after p when p >= d - 12 months.
-  Exactly 12 months later counts as within; 29 Feb 2020 - 12 months = 28 Feb 2019 [I].
+Conventions (day numbers, NAT/OPEN, windows, half-open intervals): kpis.indicators.arrays.
 """
 
 from __future__ import annotations
@@ -35,14 +11,20 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from kpis.indicators.arrays import (
+    NAT,
+    OPEN,
+    days,
+    expand,
+    last_per_key,
+    lookup,
+    shift_months,
+)
+from kpis.indicators.episodes import periods_and_runs
 from kpis.records import Records
 
-NAT = np.iinfo(np.int64).min
-OPEN = np.int64(10_000_000)  # day number far in the future (year ~29000): an open end date
 UNALLOCATED = "unallocated"
 UNKNOWN_TEAM = "unknown"
-
-EVENT_COLUMNS = ["m", "breakdown", "child", "team", "worker", "in_numerator", "num", "den"]
 
 
 class Vocab:
@@ -77,69 +59,6 @@ class Vocab:
         return np.array(self.labels, dtype=object)[np.asarray(codes, dtype=np.int64)]
 
 
-def days(s: pd.Series, missing: int = NAT) -> np.ndarray:
-    """Dates -> int64 day numbers since 1970-01-01; NaT -> `missing`."""
-    if len(s) == 0:
-        return np.empty(0, dtype=np.int64)
-    a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
-    if missing != NAT:
-        a[a == NAT] = missing
-    return a
-
-
-def to_dates(d: np.ndarray) -> np.ndarray:
-    """Int day numbers -> datetime64[D] (NAT and OPEN -> NaT)."""
-    d = np.asarray(d, dtype=np.int64)
-    out = d.copy()
-    out[(d == NAT) | (d >= OPEN)] = NAT
-    return out.view("datetime64[D]")
-
-
-def shift_months(d: np.ndarray, months: int) -> np.ndarray:
-    """Add calendar months to day numbers like `pd.DateOffset(months=...)` (clip to month-end).
-
-    NAT stays NAT, OPEN stays OPEN. 2020-02-29 - 12 months = 2019-02-28.
-    """
-    d = np.asarray(d, dtype=np.int64)
-    ok = (d != NAT) & (d < OPEN)
-    out = d.copy()
-    dd = d[ok].view("datetime64[D]")
-    mon = dd.astype("datetime64[M]")
-    dom = (dd - mon.astype("datetime64[D]")).astype(np.int64)
-    tgt = mon + months
-    first = tgt.astype("datetime64[D]").view(np.int64)
-    last = (tgt + 1).astype("datetime64[D]").view(np.int64) - 1
-    out[ok] = np.minimum(first + dom, last)
-    return out
-
-
-def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For row i and every m in [lo[i], hi[i]): return (row indices, m) as two flat arrays."""
-    counts = np.clip(hi - lo, 0, None)
-    idx = np.repeat(np.arange(len(lo)), counts)
-    starts = np.cumsum(counts) - counts
-    m = lo[idx] + (np.arange(int(counts.sum())) - starts[idx])
-    return idx, m.astype(np.int64)
-
-
-def lookup(keys: np.ndarray, table_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of `keys` in the sorted unique `table_keys`; (pos, found)."""
-    pos = np.searchsorted(table_keys, keys)
-    pos = np.minimum(pos, max(len(table_keys) - 1, 0))
-    found = (table_keys[pos] == keys) if len(table_keys) else np.zeros(len(keys), bool)
-    return pos, found
-
-
-def count_by_key(event_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
-    """How many times each query key occurs among `event_keys` (vectorised)."""
-    u, c = np.unique(event_keys, return_counts=True)
-    pos, found = lookup(query_keys, u)
-    return np.where(found, c[pos] if len(c) else 0, 0)
-
-
-def text(s: pd.Series) -> np.ndarray:
-    """Codes as stripped upper-case object array ('' for missing)."""
-    return s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
 
 
 class Context:
@@ -287,10 +206,8 @@ class Context:
         idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
         key = sw["code"].to_numpy()[idx] * self.nm + m
         start = sw["start"].to_numpy()[idx]
-        order = np.lexsort((idx, start, key))
-        key_s = key[order]
-        last = np.r_[key_s[1:] != key_s[:-1], True] if len(key_s) else np.zeros(0, bool)
-        return key_s[last], sw["wcode"].to_numpy()[idx[order][last]]
+        pos = last_per_key(key, idx, start)
+        return key[pos], sw["wcode"].to_numpy()[idx[pos]]
 
     @cached_property
     def posts(self) -> pd.DataFrame:
@@ -373,59 +290,9 @@ class Context:
     # ---- SSDA903 episodes --------------------------------------------------------------------
     @cached_property
     def episodes(self) -> pd.DataFrame:
-        """903 episodes sorted by child and DECOM with periods of care and same-carer runs.
-
-        Period of care: a run of episodes from one starting with RNE "S" (or the child's first
-        episode, or one following an episode whose REC is not X1) to the episode whose REC is not
-        X1 (child-level-formats.md, SSDA903 REC) [V]; its end is that episode's DEC (OPEN if open).
-        Same-carer run: consecutive episodes of a period whose RNE is in SAME_CARER_RNE continue
-        the placement with the same carer, and so do a temporary placement (PLACE T0–T4) and the
-        return to the same carer after it [C/I] (see kpis.indicators.stability).
-        """
-        from kpis.indicators.stability import SAME_CARER_RNE, temporary_and_returns
-
-        ep = self.records.episodes
-        df = pd.DataFrame({
-            "code": self.codes("episodes"),
-            "decom": days(ep["decom"]),
-            "dec": days(ep["dec"], OPEN),
-            "rne": text(ep["rne"]) if len(ep) else np.empty(0, object),
-            "ls": text(ep["ls"]) if len(ep) else np.empty(0, object),
-            "place": text(ep["place"]) if len(ep) else np.empty(0, object),
-            "rec": text(ep["rec"]) if len(ep) else np.empty(0, object),
-            "carer": _carer(ep),
-        })
-        df = df[(df["code"] >= 0) & (df["decom"] != NAT)]
-        df = df.iloc[np.lexsort((df["decom"].to_numpy(), df["code"].to_numpy()))]
-        df = df.reset_index(drop=True)
-        code = df["code"].to_numpy()
-        n = len(df)
-        first = np.r_[True, code[1:] != code[:-1]] if n else np.zeros(0, bool)
-        rec = df["rec"].to_numpy()
-        prev_rec = np.concatenate([np.array([""], dtype=object), rec[:-1]]) if n \
-            else np.empty(0, object)
-        prev_ended = (prev_rec != "") & (prev_rec != "X1")
-        rne = df["rne"].to_numpy()
-        new_period = first | (rne == "S") | prev_ended
-        pid = np.cumsum(new_period) - 1
-        starts = np.flatnonzero(new_period)
-        lasts = np.r_[starts[1:] - 1, n - 1] if n else starts
-        df["period"] = pid
-        df["period_start"] = df["decom"].to_numpy()[starts][pid]
-        df["period_end"] = df["dec"].to_numpy()[lasts][pid]
-        # a temporary placement and the return to the same carer after it do not break the run
-        temp, returns = temporary_and_returns(df)
-        new_run = new_period | (~np.isin(rne, list(SAME_CARER_RNE)) & ~temp & ~returns)
-        rid = np.cumsum(new_run) - 1
-        rstarts = np.flatnonzero(new_run)
-        run_start = df["decom"].to_numpy()[rstarts]
-        df["run_start"] = run_start[rid]
-        prev_run = np.r_[NAT, run_start[:-1]] if len(rstarts) else run_start
-        same_period = np.r_[False, pid[rstarts][1:] == pid[rstarts][:-1]] if len(rstarts) \
-            else np.zeros(0, bool)
-        df["prev_run_start"] = np.where(same_period, prev_run, NAT)[rid]
-        df["first_of_child"] = first
-        return df
+        """903 episodes sorted by child and DECOM with periods of care and same-carer runs
+        (kpis.indicators.episodes.periods_and_runs)."""
+        return periods_and_runs(self.records.episodes, self.codes("episodes"))
 
     @cached_property
     def looked_after(self) -> tuple[np.ndarray, np.ndarray]:
@@ -434,70 +301,7 @@ class Context:
         e = self.episodes
         idx, m = self.open_pairs(e["decom"].to_numpy(), e["dec"].to_numpy())
         key = e["code"].to_numpy()[idx] * self.nm + m
-        order = np.lexsort((idx, key))
-        key_s = key[order]
-        last = np.r_[key_s[1:] != key_s[:-1], True] if len(key_s) else np.zeros(0, bool)
-        return idx[order][last], m[order][last]
+        pos = last_per_key(key, idx)
+        return idx[pos], m[pos]
 
 
-def _carer(ep: pd.DataFrame) -> np.ndarray:
-    """A key for 'the same carer' [I]: URN when present, else PLACE_PROVIDER + PL_POST."""
-    if len(ep) == 0:
-        return np.empty(0, dtype=object)
-    urn = ep["urn"].astype("string").str.strip()
-    alt = ep["place_provider"].astype("string").str.strip() + "|" + \
-        ep["pl_post"].astype("string").str.strip()
-    key = urn.mask(urn.isna() | (urn == ""), alt)
-    return key.fillna("").to_numpy(dtype=object)
-
-
-def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
-                worker: np.ndarray, in_numerator: np.ndarray,
-                extra: dict[str, np.ndarray] | None = None,
-                num: np.ndarray | None = None, den: np.ndarray | None = None) -> pd.DataFrame:
-    """Build an event frame from event-level arrays (all of length len(m)).
-
-    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows.
-    """
-    innum = np.asarray(in_numerator, dtype=bool)
-    data = {
-        "m": np.asarray(m, dtype=np.int64),
-        "breakdown": np.full(len(m), breakdown, dtype=object),
-        "child": np.asarray(child, dtype=np.int64),
-        "team": np.asarray(team, dtype=np.int64),
-        "worker": np.asarray(worker, dtype=np.int64),
-        "in_numerator": innum,
-        "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
-        "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
-    }
-    data.update(extra or {})
-    return pd.DataFrame(data)
-
-
-def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> np.ndarray:
-    """values shifted by one row within runs of equal `code` (rows sorted by code); -1 codes
-    have no previous."""
-    n = len(code)
-    if n == 0:
-        return values.copy()
-    prev = np.r_[fill, values[:-1]]
-    same = np.r_[False, code[1:] == code[:-1]] & (code >= 0)
-    return np.where(same, prev, fill)
-
-
-def dated_rank(code: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """How many *dated* rows of the same child come before each row (rows sorted by child and
-    date, undated rows first): an undated row is not known to be earlier [I]; undated rows and
-    -1 codes get 0."""
-    undated = count_by_key(code[(d == NAT) & (code >= 0)], code)
-    return np.where((d == NAT) | (code < 0), 0, rank_in_group(code) - undated)
-
-
-def rank_in_group(code: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within runs of equal `code` (rows sorted by code); -1 codes rank 0."""
-    n = len(code)
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    first = np.r_[True, code[1:] != code[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    return np.where(code >= 0, np.arange(n) - start, 0)

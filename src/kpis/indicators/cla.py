@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import NAT, Context, days, event_frame, text, to_dates
-from kpis.indicators.stability import SHORT_BREAK_LS
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import NAT, days, event_frame, text, to_dates
+from kpis.indicators.episodes import SHORT_BREAK_LS
 
 #: Legal status "accommodated under section 20 (single placement)" [V].
 S20_LS = frozenset({"V2"})

@@ -19,12 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import (
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import (
     OPEN,
-    Context,
     dated_rank,
     days,
     event_frame,
+    last_per_key,
     shift_months,
     to_dates,
 )
@@ -59,10 +60,8 @@ def open_plans(ctx: Context) -> dict[str, np.ndarray]:
     # and start, so the last row of each (child, m) group); rows without a child id each stand
     # for a child of their own
     key = np.where(code[idx] >= 0, code[idx] * ctx.nm + m, -1 - np.arange(len(idx)))
-    order = np.lexsort((idx, key))
-    key_s = key[order]
-    last = np.r_[key_s[1:] != key_s[:-1], True] if len(key_s) else np.zeros(0, bool)
-    idx, m = idx[order][last], m[order][last]
+    pos = last_per_key(key, idx)
+    idx, m = idx[pos], m[pos]
     cache.update(m=m, code=code[idx], start=start[idx], end=end[idx], team=p["team"][idx],
                  worker=p["worker"][idx], earlier=earlier[idx], previous=prev_n[idx])
     return cache

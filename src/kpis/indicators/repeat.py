@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import (
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import (
     NAT,
     OPEN,
-    Context,
     dated_rank,
     event_frame,
     previous_in_group,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import (
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import (
     NAT,
-    Context,
     count_by_key,
     days,
     event_frame,
@@ -21,56 +21,10 @@ from kpis.indicators._base import (
     shift_months,
     to_dates,
 )
+from kpis.indicators.episodes import ADOPTION_PLACE, SHORT_BREAK_LS, counted_placement
 
-#: RNE codes that start a new placement [C]: S started to be looked after, P placement and carer
-#: change, B legal status + placement + carer, T placement change same carer, U legal status +
-#: placement same carer. RNE L (legal status change only) is not a new placement [C].
-NEW_PLACEMENT_RNE = frozenset({"S", "P", "B", "T", "U"})
-#: RNE codes that keep the same carer (for NI 63 "same carer"): L (no placement change), T and U
-#: (placement change, same carer) [I: U is read as same carer from its code description].
-SAME_CARER_RNE = frozenset({"L", "T", "U"})
-#: Temporary placements, not counted as placements, nor the return to the same carer [C/I].
-TEMPORARY_PLACE = frozenset({"T0", "T1", "T2", "T3", "T4"})
-#: Placed for adoption [V]: becoming placed for adoption with the existing carer (RNE T or U into
-#: one of these) is not a placement change [V; T and U as "same carer" I].
-ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
-#: Legal statuses of an agreed series of short-term placements (short breaks), excluded from
-#: NI 62's cohort [V: "excludes children looked after only under ... short-term placements"].
-SHORT_BREAK_LS = frozenset({"V3", "V4"})
 #: Social workers: "3 or fewer" in the window is the scorecard's threshold (local).
 MAX_WORKERS = 3
-
-
-def counted_placement(e: pd.DataFrame) -> np.ndarray:
-    """Per 903 episode (sorted by child and DECOM, see Context.episodes): does its start count
-    as a new placement? RNE in NEW_PLACEMENT_RNE, and not: a temporary placement (PLACE T0–T4);
-    the return to the carer the child had before a temporary placement (same carer key: URN, else
-    provider + postcode [I]) within the same period of care; becoming placed for adoption with
-    the existing carer (RNE T/U into PLACE A3–A6)."""
-    rne, place = e["rne"].to_numpy(), e["place"].to_numpy()
-    if len(e) == 0:
-        return np.zeros(0, bool)
-    temp, returns = temporary_and_returns(e)
-    adoption_same = np.isin(rne, ["T", "U"]) & np.isin(place, list(ADOPTION_PLACE))
-    return np.isin(rne, list(NEW_PLACEMENT_RNE)) & ~temp & ~returns & ~adoption_same
-
-
-def temporary_and_returns(e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per episode (columns rne, place, carer, period; sorted by child and DECOM): is it a
-    temporary placement (PLACE T0–T4), and is it the return to the carer the child had before
-    a temporary placement, in the same period of care [C/I]? Neither is a change of placement:
-    not for NI 62, and not a break in the same-carer run of NI 63."""
-    place, carer, pid = e["place"].to_numpy(), e["carer"].to_numpy(), e["period"].to_numpy()
-    n = len(e)
-    temp = np.isin(place, list(TEMPORARY_PLACE))
-    if n == 0:
-        return temp, temp.copy()
-    acc = np.maximum.accumulate(np.where(~temp, np.arange(n), -1))
-    last_nt = np.r_[-1, acc[:-1]]
-    has_nt = (last_nt >= 0) & (pid[np.maximum(last_nt, 0)] == pid)
-    prev_temp = np.r_[False, temp[:-1] & (pid[1:] == pid[:-1])]
-    returns = prev_temp & has_nt & (carer != "") & (carer == carer[np.maximum(last_nt, 0)])
-    return temp, returns
 
 
 def placements_3plus(ctx: Context) -> pd.DataFrame:
@@ -236,4 +190,4 @@ def sw_changes_6m_all(ctx: Context) -> pd.DataFrame:
 
 
 __all__ = ["placements_3plus", "long_term_stability", "sw_changes_12m_cla", "sw_more_than_3_12m",
-           "sw_changes_6m_all", "counted_placement", "lookup"]
+           "sw_changes_6m_all", "lookup"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import NAT, Context, days, event_frame, shift_months, to_dates
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import NAT, days, event_frame, shift_months, to_dates
 from kpis.workdays import working_days
 
 ASSESSMENT_WD = 45

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.indicators._base import Context, count_by_key, event_frame, lookup
+from kpis.indicators._base import Context
+from kpis.indicators.arrays import count_by_key, event_frame, lookup
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
 THRESHOLDS = {"caseload_18_or_fewer": 18.0, "caseload_22_or_fewer": 22.0}

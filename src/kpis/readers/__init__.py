@@ -41,16 +41,11 @@ from kpis.readers.ssda903 import (
     read_group,
     repair_episodes,
 )
-from kpis.records import COLUMNS, Records, empty
+from kpis.records import BOOL_COLUMNS, COLUMNS, FLOAT_COLUMNS, ID_COLUMNS, Records, empty
 
 __all__ = ["ReadResult", "read_council", "read_input", "is_council_dir", "repair_episodes",
            "QUARANTINE_COLUMNS", "REPAIR_COLUMNS"]
 
-ID_COLUMNS = {"child_id", "team", "worker", "sw_id", "worker_id", "source", "rne", "ls", "cin",
-              "place", "place_provider", "rec", "reason_place_change", "home_post", "pl_post",
-              "urn", "missing_type", "in_touch", "activ", "accom", "reason", "role", "sex"}
-BOOL_COLUMNS = {"nfa", "icpc_unnecessary", "agency"}
-FLOAT_COLUMNS = {"fte", "previous_plans"}
 
 
 @dataclass
