@@ -6,8 +6,9 @@ nothing loops over rows, so the readers scale to 150 councils.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -79,7 +80,7 @@ class Source:
     frame: pd.DataFrame
     first_row: int = 2
     blank_rows: int = 0  # empty rows dropped (Excel's formatted ',,,,' rows), counted
-    notes: list[str] = field(default_factory=list)  # e.g. an encoding fallback
+    notes: list[str] = dataclasses.field(default_factory=list)  # e.g. an encoding fallback
 
 
 def read_csv_source(path: Path) -> Source:

@@ -1,8 +1,8 @@
 """Dates beyond the extract: the extract date, and what a date after it means.
 
 A council's files are extracted on one day; no contact, referral or episode can start after it,
-and nothing can have ended after it. The extract date is inferred from the start dates of the
-tables today's indicators read ([I]): the latest one, leaving out any date after the day kpis
+and nothing can have ended after it. The extract date is inferred from the dates of the
+tables today's indicators read ([I]: start, end and event dates, not births): the latest one, leaving out any date after the day kpis
 runs and an isolated tail (fewer than `outlier_share` of the rows, more than `outlier_gap_days`
 after the rest; `dates` in data/codes.yml) - so one referral typed as 2099 neither becomes
 the extract date nor stretches the monthly series to 2099.
@@ -10,7 +10,8 @@ the extract date nor stretches the monthly series to 2099.
 After it: a start date -> the row is quarantined ("date after the extract date"); an end date
 -> open (repair `end_after_extract_open`); any other dated event -> blank (repair
 `date_after_extract_blank`). Birth dates and dates that look forward by nature (UASC `DUC`)
-are left alone.
+are left alone, and so are the tables no indicator reads yet (reviews, UASC, lists 2, 6, 8-11...:
+they are carried as sent; the validator's own fake 903 data schedules reviews years ahead).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kpis.readers._common import (
 
 def infer_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[str, Any]],
                        today: pd.Timestamp | None = None) -> pd.Timestamp | None:
-    """The extract date implied by the start dates of the used tables (see module docstring)."""
+    """The extract date implied by the dates of the used tables (see module docstring)."""
     cfg = load_yaml("codes.yml").get("dates", {})
     share = float(cfg.get("outlier_share", 0.01))
     gap = int(cfg.get("outlier_gap_days", 92))
@@ -42,7 +43,7 @@ def infer_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
         if t is None or not t["used"] or not len(df):
             continue
         for f, fs in t["spec"].items():
-            if fs.get("kind") == "start" and f in df:
+            if fs.get("kind") in ("start", "end", "event") and f in df:
                 d = df[f].dropna()
                 parts.append(d.to_numpy(dtype="datetime64[D]").astype(np.int64))
     if not parts:
@@ -69,7 +70,7 @@ def apply_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
     out = {}
     for table, df in tables.items():
         t = specs.get(table)
-        if t is None or not len(df):
+        if t is None or not t["used"] or not len(df):
             out[table] = df
             continue
         idf = next((f for f, fs in t["spec"].items() if f == "child_id" or fs.get("id")),

@@ -56,7 +56,7 @@ def _markers() -> list[str]:
     names = list(a["header_markers"])
     for group in ("ssda903", "workforce"):
         for t in s[group].values():
-            for f, fs in t["columns"].items():
+            for _f, fs in t["columns"].items():
                 if fs.get("id"):
                     names += fs["names"]
     return names
