@@ -176,7 +176,7 @@ def mark_not_computed(figures: pd.DataFrame, r: ReadResult,
 
 def _account(r: ReadResult, missing: dict[str, list[str]], figures: pd.DataFrame) -> dict:
     periods = figures["period"] if len(figures) else pd.Series(dtype=str)
-    return {"rows_in": r.rows_in, "blank": r.blank_rows, "merged": r.merged,
+    return {"rows_in": r.rows_in, "blank": r.blank_rows, "merged": r.merged, "kept": r.rows_kept,
             "quarantined": len(r.quarantine), "extract_date": r.extract_date,
             "notes": list(r.notes), "not_computed": missing,
             "months": (str(periods.min()), str(periods.max())) if len(periods) else None}
@@ -325,7 +325,8 @@ def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str
         blank = sum(a["blank"] for a in acc.values())
         merged = sum(a["merged"] for a in acc.values())
         nq = sum(a["quarantined"] for a in acc.values())
-        lines.append(f"  rows in: {n_in:,} = read {n_in - nq - blank - merged:,} + quarantined "
+        kept = sum(a["kept"] for a in acc.values())
+        lines.append(f"  rows in: {n_in:,} = read {kept:,} + quarantined "
                      f"{nq:,} + blank rows dropped {blank:,} + duplicates merged {merged:,}")
         for council, a in acc.items():
             who = f"{council}: " if len(acc) > 1 else ""

@@ -36,7 +36,9 @@ def neutralise_csv(df: pd.DataFrame) -> pd.DataFrame:
         if bad.any():
             if out is df:
                 out = df.copy()
-            out[c] = col.astype(object).where(~bad, "'" + t[bad].astype(object))
+            new = col.astype(object).copy()
+            new[bad.to_numpy()] = ("'" + t[bad]).astype(object).to_numpy()
+            out[c] = new
     return out
 
 

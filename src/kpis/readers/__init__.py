@@ -75,6 +75,7 @@ class ReadResult:
     rows_in: int = 0
     blank_rows: int = 0
     merged: int = 0
+    rows_kept: int = 0  # input rows in the records (the 903 header's, not the derived children)
     notes: list[str] = field(default_factory=list)
     extract_date: pd.Timestamp | None = None
 
@@ -230,7 +231,7 @@ def read_council(path: Path, name: str | None = None) -> ReadResult:
     if rows_in != kept + len(quarantine) + blank + merged:  # pragma: no cover - a reader bug
         notes.append(f"row accounting off: {rows_in} in, {kept} read, {len(quarantine)} "
                      f"quarantined, {blank} blank, {merged} merged")
-    return ReadResult(records, quarantine, repairs, rows, rows_in, blank, merged, notes,
+    return ReadResult(records, quarantine, repairs, rows, rows_in, blank, merged, kept, notes,
                       extract)
 
 

@@ -2,8 +2,8 @@
 
 A council's files are extracted on one day; no contact, referral or episode can start after it,
 and nothing can have ended after it. The extract date is inferred from the dates of the
-tables today's indicators read ([I]: start, end and event dates, not births): the latest one, leaving out any date after the day kpis
-runs and an isolated tail (fewer than `outlier_share` of the rows, more than `outlier_gap_days`
+tables today's indicators read ([I]: start, end and event dates, not births): the latest
+one, leaving out any date after the day kpis runs and an isolated tail (fewer than `outlier_share` of the rows, more than `outlier_gap_days`
 after the rest; `dates` in data/codes.yml) - so one referral typed as 2099 neither becomes
 the extract date nor stretches the monthly series to 2099.
 
