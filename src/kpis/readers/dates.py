@@ -3,9 +3,10 @@
 A council's files are extracted on one day; no contact, referral or episode can start after it,
 and nothing can have ended after it. The extract date is inferred from the dates of the
 tables today's indicators read ([I]: start, end and event dates, not births): the latest
-one, leaving out any date after the day kpis runs and an isolated tail (fewer than `outlier_share` of the rows, more than `outlier_gap_days`
-after the rest; `dates` in data/codes.yml) - so one referral typed as 2099 neither becomes
-the extract date nor stretches the monthly series to 2099.
+one, leaving out any date after the day kpis runs and an isolated tail (fewer than
+`outlier_share` of the rows, more than `outlier_gap_days` after the rest; `dates` in
+data/codes.yml) - so one referral typed as 2031 neither becomes the extract date nor stretches
+the monthly series (years from 2090 on, and before 1901, are placeholders: kpis.readers._common).
 
 After it: a start date -> the row is quarantined ("date after the extract date"); an end date
 -> open (repair `end_after_extract_open`); any other dated event -> blank (repair
