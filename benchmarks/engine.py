@@ -1,7 +1,7 @@
 """Benchmark `kpis compute` (readers + indicator engine) on 1, 10 and 150 synthetic councils.
 
-Data are generated once (`kpis.synth.generate`, seed 2020, Annex A as CSVs) and cached in
-build/bench/<n>/ (delete it to regenerate). Each measurement is `kpis.compute.compute_dir` for
+Data are generated once (`kpis.synth.generate.generate`, seed 2020, Annex A as CSVs) and cached in
+build/bench/<n>/ (delete it to regenerate). Each measurement is `kpis.records.batch.compute_dir` for
 one year of month-ends (2020-04 .. 2021-03) at council and team level, run in its own
 subprocess so its peak memory is its own, once with jobs=1 (in-process) and once with jobs=2
 (a process pool, one council per task).
@@ -41,7 +41,7 @@ TARGET_SCALING = 12.0
 
 def ensure_data(cache: Path, n: int) -> tuple[Path, float | None]:
     """Generate n councils into cache/<n> unless already there; (folder, seconds or None)."""
-    from kpis.synth import generate
+    from kpis.synth.generate import generate
 
     folder = cache / str(n)
     done = folder / ".complete"
@@ -59,7 +59,7 @@ def ensure_data(cache: Path, n: int) -> tuple[Path, float | None]:
 
 def measure(folder: Path, jobs: int) -> dict[str, float]:
     """`compute_dir` on every council under `folder` with `jobs` processes (in a subprocess)."""
-    from kpis.compute import compute_dir
+    from kpis.records.batch import compute_dir
 
     t0 = time.perf_counter()
     res = compute_dir(folder, START, END, levels=LEVELS, jobs=jobs)

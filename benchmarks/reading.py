@@ -1,6 +1,6 @@
 """Benchmark the readers (issue 9): rows read per second, by delivery form, side by side.
 
-Forms, each read with `kpis.readers.read_council` (best of `--repeat` runs, in this process):
+Forms, each read with `kpis.records.readers.read_council` (best of `--repeat` runs, here):
   synthetic CSV     the synthetic council (kpis.synth, seed 2020, Annex A as CSVs), as written
   synthetic xlsx    the same council with the Annex A as a workbook (calamine)
   synthetic 1252    the CSV council with every Annex A CSV saved as Windows-1252 with Excel's
@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kpis.readers import read_council  # noqa: E402
-from kpis.synth import generate  # noqa: E402
+from kpis.records.readers import read_council  # noqa: E402
+from kpis.synth.generate import generate  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 

@@ -2,7 +2,7 @@
 
 Full build: `kpis report` into a temporary folder (fresh data/processed, so it cleans once).
 Floor: the same number of papermill executions, run one after another, of a notebook that only
-imports what the real notebooks import (IPython.display, kpis.distance/findings/plots: pandas,
+imports what the real notebooks import (IPython.display, kpis.reporting and kpis.scorecard: pandas,
 matplotlib, seaborn). Target: full build <= 0.8 x floor.
 
     .venv/bin/python benchmarks/report_build.py [--no-synthetic] [--jobs 2]

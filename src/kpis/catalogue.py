@@ -19,20 +19,21 @@ POLARITIES = ("higher", "lower", "neither")
 
 @cache
 def _read(name: str) -> pd.DataFrame:
-    with resources.files("kpis").joinpath("data", name).open("r", encoding="utf-8") as fh:
+    path = resources.files("kpis").joinpath("data", *name.split("/"))
+    with path.open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
 def indicators() -> pd.DataFrame:
     """The indicator catalogue (a copy; all columns text, `in_appendix` as bool)."""
-    df = _read("indicators.csv").copy()
+    df = _read("catalogue/indicators.csv").copy()
     df["in_appendix"] = df["in_appendix"].eq("yes")
     return df
 
 
 def domains() -> pd.DataFrame:
     """Domains in scorecard order, with a URL-safe `slug` and `in_appendix` flag."""
-    df = _read("domains.csv").copy()
+    df = _read("catalogue/domains.csv").copy()
     df["order"] = df["order"].astype(int)
     df["in_appendix"] = df["in_appendix"].eq("yes")
     return df.sort_values("order").reset_index(drop=True)
@@ -46,7 +47,7 @@ def polarity(indicator_ids: pd.Series | pd.Index, breakdowns: pd.Series | pd.Ind
     ids = pd.Series(list(indicator_ids), dtype=object)
     bds = pd.Series(list(breakdowns), dtype=object).fillna("")
     base = ids.map(indicators().set_index("indicator_id")["polarity"]).fillna("neither")
-    over = _read("breakdowns.csv").set_index(["indicator_id", "breakdown"])["polarity"]
+    over = _read("catalogue/breakdowns.csv").set_index(["indicator_id", "breakdown"])["polarity"]
     keyed = pd.Series(list(zip(ids, bds, strict=True)), dtype=object).map(over.to_dict())
     return keyed.fillna(base).reset_index(drop=True)
 

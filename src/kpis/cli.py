@@ -1,6 +1,7 @@
 """The `kpis` command: clean, report, synth, compute.
 
-Each subcommand lives in the module named for it; this file only parses arguments.
+Each subcommand's `run` lives in its pipeline (scorecard.clean, reporting.build, synth.generate,
+records.batch); this file parses arguments and configures logging once (-v more, -q less).
 Bad input (kpis.errors.InputError) ends with its message on stderr and exit code 2.
 """
 
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kpis import log, paths
 from kpis.errors import InputError
 
 
@@ -33,18 +35,20 @@ def _positive(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="kpis", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more detail (debug log)")
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("clean", help="raw scorecard and narrative figures -> tidy scorecard")
-    c.add_argument("--raw", type=Path, default=Path("data/raw"), help="default: data/raw")
-    c.add_argument("--out", type=Path, default=Path("data/processed"),
-                   help="default: data/processed")
+    c.add_argument("--raw", type=Path, default=paths.RAW, help=f"default: {paths.RAW}")
+    c.add_argument("--out", type=Path, default=paths.PROCESSED,
+                   help=f"default: {paths.PROCESSED}")
 
     r = sub.add_parser("report", help="execute every notebook and export HTML to reports/")
-    r.add_argument("--raw", type=Path, default=Path("data/raw"))
-    r.add_argument("--processed", type=Path, default=Path("data/processed"))
-    r.add_argument("--out", type=Path, default=Path("reports"))
-    r.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    r.add_argument("--raw", type=Path, default=paths.RAW)
+    r.add_argument("--processed", type=Path, default=paths.PROCESSED)
+    r.add_argument("--out", type=Path, default=paths.REPORTS)
+    r.add_argument("--notebooks", type=Path, default=paths.NOTEBOOKS)
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                    metavar=("NAME", "VALUE"), help="override a notebook parameter")
     r.add_argument("--only", action="append", default=[],
@@ -57,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                         "wiped clean between notebooks)")
 
     s = sub.add_parser("synth", help="write a synthetic council in the real file formats")
-    s.add_argument("--out", type=Path, default=Path("data/synthetic"))
+    s.add_argument("--out", type=Path, default=paths.SYNTHETIC)
     s.add_argument("--seed", type=int, default=2020)
     s.add_argument("--councils", type=int, default=1)
     s.add_argument("--start", default="2015-04-01", help="first day of history")
@@ -79,15 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as stop:  # a bad argument (one line printed) or --help
         return int(stop.code or 0) if isinstance(stop.code, int | None) else 2
+    log.setup(-1 if args.quiet else args.verbose)
     try:
         if args.command == "clean":
-            from kpis.clean import run
+            from kpis.scorecard.clean import run
         elif args.command == "report":
-            from kpis.report import run
+            from kpis.reporting.build import run
         elif args.command == "synth":
-            from kpis.synth import run
+            from kpis.synth.generate import run
         else:
-            from kpis.compute import run
+            from kpis.records.batch import run
         return int(run(args) or 0)
     except InputError as err:
         print(err, file=sys.stderr)

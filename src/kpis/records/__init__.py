@@ -1,0 +1,1 @@
+"""Child-level records to monthly indicators: readers, indicators, engine, batch (kpis compute)."""

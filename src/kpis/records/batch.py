@@ -1,0 +1,418 @@
+"""`kpis compute`: read every council under --input, compute monthly indicators, write them.
+
+    kpis compute --input DIR --out FILE [--from YYYY-MM --to YYYY-MM --levels council,team,worker]
+
+FILE is CSV, or Parquet when it ends in .parquet. Beside it: `<stem>.quarantine.csv` (rows the
+readers could not use) and `<stem>.repairs.csv` (SSDA903 repairs), all written atomically and
+only once everything has been computed (bad input -> InputError, exit 2, nothing written).
+`compute_dir` is the same without writing, for the report builder and notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from kpis.errors import InputError
+from kpis.files import neutralise_csv, write_all
+from kpis.log import progress
+from kpis.records.engine import LEVELS
+from kpis.records.readers import (
+    QUARANTINE_COLUMNS,
+    REPAIR_COLUMNS,
+    ReadResult,
+    council_dirs,
+    read_council,
+)
+
+
+@dataclass
+class ComputeResult:
+    """Figures for every council, plus what the readers quarantined and repaired."""
+
+    figures: pd.DataFrame
+    quarantine: pd.DataFrame
+    repairs: pd.DataFrame
+    rows_read: dict[str, dict[str, int]] = field(default_factory=dict)  # council -> table -> n
+    timings: dict[str, float] = field(default_factory=dict)
+    #: council -> {"rows_in", "blank", "merged", "extract_date", "notes", "not_computed",
+    #: "months"}: the accounting and notes of the run summary
+    accounts: dict[str, dict] = field(default_factory=dict)
+
+
+def _month(text: str | None, flag: str) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}", str(text)) or not 1 <= int(str(text)[5:]) <= 12:
+        raise InputError(flag, f"expected YYYY-MM (month 01-12), got {text!r}")
+    return pd.Timestamp(f"{text}-01") + pd.offsets.MonthEnd(0)
+
+
+def month_ends(start: str | None, end: str | None,
+               results: Sequence[ReadResult] = (),
+               latest: pd.Timestamp | None = None) -> pd.DatetimeIndex | None:
+    """Month-ends from --from/--to (either may be missing: then the engine's default for that
+    end is used by passing None when both are missing; one-sided ranges run to/from the data).
+
+    The data's latest date is `latest` if given, else taken from `results`."""
+    first = _month(start, "--from")
+    last = _month(end, "--to")
+    if first is None and last is None:
+        return None
+    if first is None or last is None:
+        if latest is None:
+            latest = _latest_date(results)
+        if last is None:
+            last = (latest + pd.offsets.MonthEnd(0)) if latest is not None else first
+        if first is None:
+            first = last - pd.offsets.MonthEnd(11)
+    if last < first:
+        raise InputError("--to", f"--to {end} is before --from {start}")
+    return pd.date_range(first, last, freq="ME")
+
+
+def _latest_date(results: Sequence[ReadResult]) -> pd.Timestamp | None:
+    latest: pd.Timestamp | None = None
+    for r in results:
+        for col, table in (("referral_date", r.records.referrals), ("decom", r.records.episodes)):
+            if len(table):
+                v = table[col].max()
+                if pd.notna(v) and (latest is None or v > latest):
+                    latest = v
+    return latest
+
+
+def _needs_data_range(start: str | None, end: str | None) -> bool:
+    """Does the month range depend on the data? (--from without --to runs to the latest date.)"""
+    return start is not None and end is None
+
+
+def parse_levels(text: str | Sequence[str]) -> tuple[str, ...]:
+    items = [x.strip() for x in (text.split(",") if isinstance(text, str) else text)]
+    items = [x for x in items if x]
+    bad = [x for x in items if x not in LEVELS]
+    if bad or not items:
+        raise InputError("--levels", f"unknown level(s) {bad or items}; choose from "
+                                     f"{', '.join(LEVELS)}")
+    return tuple(items)
+
+
+@dataclass
+class CouncilResult:
+    """What one worker sends back for one council (never its Records: they stay in the worker,
+    so the parent holds only figures and logs)."""
+
+    council: str
+    figures: pd.DataFrame
+    quarantine: pd.DataFrame
+    repairs: pd.DataFrame
+    rows_read: dict[str, int]
+    read_s: float
+    compute_s: float
+    account: dict = field(default_factory=dict)
+
+
+def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+                  latest_only: bool) -> CouncilResult | pd.Timestamp | None:
+    """Read one council and compute its figures (or, with `latest_only`, just its latest date).
+
+    Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
+    from kpis.records import engine
+
+    t0 = time.perf_counter()
+    r = read_council(path)
+    t1 = time.perf_counter()
+    if latest_only:
+        return _latest_date([r])
+    figures = engine.compute(r.records, me, levels=levels)
+    figures, missing = mark_not_computed(figures, r)
+    t2 = time.perf_counter()
+    council = r.records.council
+    return CouncilResult(council, figures, r.quarantine.assign(council=council),
+                         r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1,
+                         _account(r, missing, figures))
+
+
+def _inputs() -> dict:
+    from kpis.records.readers.parsing import load_yaml
+
+    return load_yaml("indicator_inputs.yml")
+
+
+def not_computed(r: ReadResult) -> dict[str, list[str]]:
+    """indicator id -> the files it needs that the delivery lacks
+    (data/records/indicator_inputs.yml)."""
+    cfg = _inputs()
+    out = {}
+    for ind, tables in cfg["indicators"].items():
+        lacking = [cfg["tables"][t] for t in tables if not len(getattr(r.records, t))]
+        if lacking:
+            out[ind] = lacking
+    return out
+
+
+NOT_COMPUTED = "not computed"
+
+
+def mark_not_computed(figures: pd.DataFrame, r: ReadResult,
+                      ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """An indicator whose records are absent is not computed: its team and worker rows go, its
+    council rows keep no value, flag `not computed` and a note naming the file it needs."""
+    missing = not_computed(r)
+    if not missing or figures.empty:
+        return figures, missing
+    ind = figures["indicator_id"]
+    gone = ind.isin(list(missing))
+    figures = figures.loc[~gone | (figures["level"] == "council")].copy()
+    gone = figures["indicator_id"].isin(list(missing))
+    figures.loc[gone, ["value", "numerator", "denominator"]] = float("nan")
+    figures.loc[gone, "flag"] = NOT_COMPUTED
+    figures.loc[gone, "note"] = NOT_COMPUTED + ": needs " + figures.loc[
+        gone, "indicator_id"].map(lambda i: " and ".join(missing[i]))
+    return figures.reset_index(drop=True), missing
+
+
+def _account(r: ReadResult, missing: dict[str, list[str]], figures: pd.DataFrame) -> dict:
+    periods = figures["period"] if len(figures) else pd.Series(dtype=str)
+    return {"rows_in": r.rows_in, "blank": r.blank_rows, "merged": r.merged, "kept": r.rows_kept,
+            "quarantined": len(r.quarantine), "extract_date": r.extract_date,
+            "notes": list(r.notes), "not_computed": missing,
+            "months": (str(periods.min()), str(periods.max())) if len(periods) else None}
+
+
+def _effective_jobs(jobs: int | None, n_councils: int) -> int:
+    jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise InputError("--jobs", f"must be 1 or more, got {jobs}")
+    if multiprocessing.current_process().daemon:  # daemonic processes cannot have children
+        return 1
+    return max(1, min(jobs, n_councils))
+
+
+def _worker_init() -> None:
+    """Pool workers run one thread each: the processes already use every core, and pandas'
+    multi-threaded read_csv / pyarrow's thread pool on top of them only oversubscribe."""
+    pd.set_option("mode.max_threads", 1)
+    try:
+        import pyarrow
+
+        pyarrow.set_cpu_count(1)
+        pyarrow.set_io_thread_count(1)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency of the readers
+        pass
+
+
+def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+         latest_only: bool = False) -> Iterator[object]:
+    """`_council_task` for every council, results in council order (whatever finishes first)."""
+    task = partial(_council_task, me=me, levels=levels, latest_only=latest_only)
+    if jobs == 1:
+        for p in dirs:
+            out = task(p)
+            yield out
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # map() keeps input order; chunksize 1 balances councils of different sizes
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+    try:
+        for out in pool.map(task, dirs, chunksize=1):
+            yield out
+    finally:  # on an error, don't wait for the councils still queued
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def compute_dir(path: Path, start: str | None = None, end: str | None = None,
+                levels: str | Sequence[str] = LEVELS, jobs: int | None = None) -> ComputeResult:
+    """Read every council under `path` and compute its monthly indicators.
+
+    `start`/`end` are YYYY-MM month-ends (None: the engine's default range). Councils are read
+    and computed in `jobs` worker processes (default: one per CPU; 1 = in this process); the
+    result is the same, row for row and in the same order (by council), whatever `jobs` is.
+    Each worker reads one council, computes it and returns only figures and logs, so memory
+    holds at most `jobs` councils' records at a time. With --from but no --to, the range runs
+    to the latest date in any council, so councils are read once more first to find it.
+
+    timings: "read" and "compute" are summed over councils (stage time, whichever process ran
+    it); "wall" is the elapsed time of the whole call; "jobs" the number of processes used.
+    """
+    t0 = time.perf_counter()
+    lv = parse_levels(levels)
+    _month(start, "--from")
+    _month(end, "--to")
+    dirs = council_dirs(Path(path))
+    n_jobs = _effective_jobs(jobs, len(dirs))
+    read_s = compute_s = 0.0
+    results: list[CouncilResult]
+    if _needs_data_range(start, end) and len(dirs) > 1:
+        t = time.perf_counter()
+        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True) if d is not None]
+        read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
+        me = month_ends(start, end, latest=max(dates) if dates else None)
+        results = list(_run(dirs, n_jobs, me, lv))
+    elif _needs_data_range(start, end):  # one council: read it once
+        t = time.perf_counter()
+        r = read_council(dirs[0])
+        t1 = time.perf_counter()
+        me = month_ends(start, end, [r])
+        from kpis.records import engine
+
+        f = engine.compute(r.records, me, levels=lv)
+        f, missing = mark_not_computed(f, r)
+        c = r.records.council
+        results = [CouncilResult(c, f, r.quarantine.assign(council=c),
+                                 r.repairs.assign(council=c), r.rows_read, t1 - t,
+                                 time.perf_counter() - t1, _account(r, missing, f))]
+        del r
+    else:
+        me = month_ends(start, end)
+        results = list(_run(dirs, n_jobs, me, lv))
+    read_s += sum(r.read_s for r in results)
+    compute_s += sum(r.compute_s for r in results)
+    fig = pd.concat([r.figures for r in results], ignore_index=True) if results \
+        else pd.DataFrame()
+    quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)[
+        ["council", *QUARANTINE_COLUMNS]] if results else pd.DataFrame(
+        columns=["council", *QUARANTINE_COLUMNS])
+    repairs = pd.concat([r.repairs for r in results], ignore_index=True)[
+        ["council", *REPAIR_COLUMNS]] if results else pd.DataFrame(
+        columns=["council", *REPAIR_COLUMNS])
+    return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
+                         {"read": read_s, "compute": compute_s,
+                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs)},
+                         {r.council: r.account for r in results})
+
+
+def side_paths(out: Path) -> tuple[Path, Path]:
+    """Where the quarantine and repairs logs go, beside the output file."""
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.quarantine.csv"), out.with_name(f"{stem}.repairs.csv")
+
+
+def write_result(result: ComputeResult, out: Path) -> list[Path]:
+    """Write figures (CSV or Parquet), quarantine and repairs together (all or nothing)."""
+    out = Path(out)
+    q_path, r_path = side_paths(out)
+    figures = result.figures
+
+    def write_figures(tmp: Path) -> None:
+        if out.suffix.lower() == ".parquet":
+            figures.to_parquet(tmp, index=False)
+        else:
+            neutralise_csv(figures).to_csv(tmp, index=False)
+
+    write_all({
+        out: write_figures,
+        q_path: lambda tmp: neutralise_csv(result.quarantine).to_csv(tmp, index=False),
+        r_path: lambda tmp: neutralise_csv(result.repairs).to_csv(tmp, index=False),
+    })
+    return [out, q_path, r_path]
+
+
+def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str:
+    """The run summary printed by `kpis compute`."""
+    lines = [f"kpis compute: {len(result.rows_read)} council(s)"]
+    totals: dict[str, int] = {}
+    for rows in result.rows_read.values():
+        for t, n in rows.items():
+            totals[t] = totals.get(t, 0) + n
+    lines.append("  rows read: " + ", ".join(f"{t} {n:,}" for t, n in totals.items() if n))
+    acc = result.accounts
+    if acc:
+        n_in = sum(a["rows_in"] for a in acc.values())
+        blank = sum(a["blank"] for a in acc.values())
+        merged = sum(a["merged"] for a in acc.values())
+        nq = sum(a["quarantined"] for a in acc.values())
+        kept = sum(a["kept"] for a in acc.values())
+        lines.append(f"  rows in: {n_in:,} = read {kept:,} + quarantined "
+                     f"{nq:,} + blank rows dropped {blank:,} + duplicates merged {merged:,}")
+        for council, a in acc.items():
+            who = f"{council}: " if len(acc) > 1 else ""
+            if a["extract_date"] is not None:
+                months = a["months"]
+                span = f"; months {months[0]} to {months[1]}" if months else ""
+                lines.append(f"  {who}extract date {a['extract_date']:%Y-%m-%d} (latest activity"
+                             f", outliers and dates after today left out){span}")
+            for ind, needs in a["not_computed"].items():
+                lines.append(f"  {who}not computed: {ind} (needs {' and '.join(needs)})")
+            for note in a["notes"]:
+                lines.append(f"  {who}note: {note}")
+    q = result.quarantine
+    if len(q):
+        by = q["reason"].value_counts().sort_index()
+        lines.append(f"  rows quarantined: {len(q):,} ("
+                     + ", ".join(f"{k} {v:,}" for k, v in by.items()) + ")")
+    else:
+        lines.append("  rows quarantined: 0")
+    rp = result.repairs
+    if len(rp):
+        by = rp["action"].value_counts().sort_index()
+        lines.append(f"  repairs: {len(rp):,} (" + ", ".join(f"{k} {v:,}" for k, v in by.items())
+                     + ")")
+    else:
+        lines.append("  repairs: 0")
+    lines.append(f"  rows written: {len(result.figures):,} -> {written[0]}")
+    lines.append(f"  quarantine -> {written[1]}; repairs -> {written[2]}")
+    t = result.timings
+    jobs = int(t.get("jobs", 1))
+    per = f" (summed over councils, {jobs} processes)" if jobs > 1 else ""
+    lines.append(f"  time: read {t.get('read', 0):.1f} s, compute {t.get('compute', 0):.1f} s"
+                 f"{per}, total {total:.1f} s")
+    return "\n".join(lines)
+
+
+def check_out(out: Path, inputs: Path) -> None:
+    """Refuse an output path kpis cannot or must not write (before any work is done): a folder,
+    a path under a file, a read-only place, or one of the input files (nor may the quarantine
+    or repairs file beside it be one)."""
+    from kpis.records.readers.discover import data_files
+
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(out, "--out is a folder; give a file name such as figures.csv")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(out, f"--out sits under {parent}, which is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(out, f"--out cannot be written: {parent} is read-only")
+            break
+    if out.exists() and not os.access(out, os.W_OK):
+        raise InputError(out, "--out cannot be written: the file is read-only")
+    inp = Path(inputs)
+    if inp.is_dir():
+        targets = {p.resolve() for p in (out, *side_paths(out))}
+        clash = [p for p in data_files(inp) if p.resolve() in targets]
+        if clash:
+            raise InputError(out, f"--out would overwrite the input file {clash[0]}; write the "
+                                  "figures somewhere else")
+
+
+def run(args: argparse.Namespace) -> int:
+    """`kpis compute` (arguments: input, out, start, end, levels; see kpis.cli)."""
+    t0 = time.perf_counter()
+    levels = parse_levels(args.levels)
+    _month(args.start, "--from")
+    _month(args.end, "--to")
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
+        raise InputError("--jobs", f"must be 1 or more, got {jobs}")
+    check_out(args.out, args.input)
+    result = compute_dir(args.input, args.start, args.end, levels,
+                         jobs=getattr(args, "jobs", None))
+    try:
+        written = write_result(result, args.out)
+    except OSError as err:
+        raise InputError(args.out, f"cannot write the output: {err.strerror or err}") from err
+    progress(summary(result, written, time.perf_counter() - t0))
+    return 0

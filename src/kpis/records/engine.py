@@ -1,0 +1,440 @@
+"""Monthly indicators from child-level records (`kpis compute`) and their drill-down.
+
+    compute(records, month_ends=None, levels=("council", "team", "worker")) -> tidy DataFrame
+    drilldown(records, indicator_id, period, level="council", org_unit=None) -> child-level rows
+
+Each indicator function in `kpis.records.indicators.*` returns an *event frame* (one row per cohort
+member per month-end, flagged `in_numerator`, with weights `num`/`den`; see
+kpis.records.indicators.arrays). `compute` sums those weights by month-end and org unit;
+`drilldown` returns the rows of one figure. The figure and its drill-down therefore come from
+the same code.
+
+Output rows follow docs/contracts.md ("Computed indicators"): kind "actual", comparator "",
+period "YYYY-MM" of the month-end, source "kpis compute", flag "". Value = 100 * numerator /
+denominator for percent indicators and numerator / denominator (children per FTE) for
+`caseload_per_fte`; NaN when the denominator is 0 (the row is kept with numerator 0 and
+denominator 0, and `note` says why).
+
+Judgement calls ([I], each documented in its indicator's docstring and kept in one constant or
+function so it is easy to change): "within 12 months" = on or after the date minus 12 calendar
+months (DateOffset semantics; exactly 12 months counts; 29 Feb looks back to 28 Feb); intervals
+are open at a month-end when start <= month-end < end; a child is attributed to the allocation
+open at the month-end that started last; returns to care use periods of care (RNE S .. REC not
+X1) and a 12-month gap rule; RNE U counts as "same carer" like T; same carer after a temporary
+placement = same URN (else provider + postcode); case-holding = in post with FTE > 0 and at least
+one allocated child; unknown agency status = not agency; rows without the dates a rule needs are
+left out of its cohort; a child on two CP plans at once counts once (the plan that started last);
+placements_3plus, cla_s20 and cla_missing leave out short breaks (legal status V3/V4).
+`repeat_cp` is the D3 measure: headline in month, as the scorecard's "Repeat CP plans (in
+month)", and breakdown "rolling 12 months"; `repeat_cp_all` is the local stock measure (children
+on a plan at the month-end whose plan is a second or subsequent one). `cla_missing` follows
+DfE's cohort (looked after at any time in the 12 months, short-break-only children out; missing
+type "M" only) with a breakdown over children looked after at the month-end.
+
+Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_open:
+repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
+long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
+caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
+assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus.
+
+Which rows exist: at council level every indicator, breakdown and month-end; at team level every
+team that appears in an indicator's rows (in any month computed) for every month-end; at worker
+level only workers with at least one cohort row in that month (workers come and go).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kpis import catalogue
+from kpis.records.indicators import cla, cp_open, repeat, stability, timeliness, workforce
+from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
+from kpis.records.indicators.context import Context
+from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
+
+OUTPUT_COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "kind", "comparator",
+                  "period", "value", "unit", "note", "source", "flag", "council", "level",
+                  "org_unit", "numerator", "denominator"]
+LEVELS = ("council", "team", "worker")
+NO_CHILDREN = "no children in cohort"
+NO_WORKERS = "no case-holding workers in post"
+
+R12 = "rolling 12 months to month-end"
+IN_MONTH = "calendar month to month-end"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to compute one indicator: the function, the note per breakdown, the empty note, and
+    the history it needs: the tables its look-back reads and how many months back it looks
+    (a month-end with less history than that in the data is flagged `partial history`)."""
+
+    func: Callable[[Context], pd.DataFrame]
+    notes: dict[str, str]
+    empty_note: str = NO_CHILDREN
+    history: tuple[str, ...] = ()
+    lookback_months: int = 12
+
+
+#: The dates that say when each table's history starts (also used for default month-ends).
+ACTIVITY_DATES: dict[str, list[str]] = {
+    "contacts": ["contact_date"], "referrals": ["referral_date"],
+    "assessments": ["start_date", "auth_date"], "s47": ["strategy_date", "icpc_date"],
+    "cp_plans": ["start_date", "end_date"], "episodes": ["decom", "dec"],
+    "sw_episodes": ["start", "end"]}
+PARTIAL = "partial history"
+
+
+REGISTRY: dict[str, Spec] = {
+    "re_referrals": Spec(repeat.re_referrals, {"": R12}, history=("referrals",)),
+    "repeat_cp": Spec(repeat.repeat_cp, {"": IN_MONTH, "rolling 12 months": R12},
+                      history=("cp_plans",)),
+    "returns_to_care": Spec(repeat.returns_to_care, {"": R12, "single month": IN_MONTH},
+                            history=("episodes",), lookback_months=24),
+    "repeat_cp_all": Spec(cp_open.repeat_cp_all, {
+        "": "on a CP plan at month-end; second or subsequent plan"}, history=("cp_plans",)),
+    "cp_plan_under_2y": Spec(cp_open.cp_plan_under_2y, {
+        "": "on a CP plan at month-end; plan started less than 2 years before"},
+        history=("cp_plans",), lookback_months=24),
+    "cla_s20": Spec(cla.cla_s20, {
+        "": "looked after at month-end (not short breaks); legal status V2"}),
+    "cla_missing": Spec(cla.cla_missing, {
+        "": "looked after in the 12 months to month-end (not short breaks only); missing "
+            "incidents (M) in the 12 months",
+        cla.LA_AT_MONTH_END: "looked after at month-end (not short breaks); missing incidents "
+                             "(M) in the 12 months to month-end"}, history=("episodes",)),
+    "placements_3plus": Spec(stability.placements_3plus, {
+        "": "looked after at month-end; placements in the 12 months to month-end"},
+        history=("episodes",)),
+    "long_term_stability": Spec(stability.long_term_stability, {
+        "": "under 16 and looked after 2.5+ years at month-end"}, history=("episodes",),
+        lookback_months=30),
+    "sw_changes_12m_cla": Spec(stability.sw_changes_12m_cla, {
+        "": "looked after at month-end; social workers in the 12 months to month-end"},
+        history=("sw_episodes",)),
+    "sw_more_than_3_12m": Spec(stability.sw_more_than_3_12m, {
+        "": "looked after at month-end; social workers in the 12 months to month-end"},
+        history=("sw_episodes",)),
+    "sw_changes_6m_all": Spec(stability.sw_changes_6m_all, {
+        "": "allocated at month-end; social workers in the 6 months to month-end"},
+        history=("sw_episodes",), lookback_months=6),
+    "caseload_per_fte": Spec(workforce.caseload_per_fte, {
+        "": "at month-end; case-holding workers in post"}, NO_WORKERS),
+    "caseload_18_or_fewer": Spec(workforce.caseload_18_or_fewer, {
+        "": "at month-end; case-holding workers in post"}, NO_WORKERS),
+    "caseload_22_or_fewer": Spec(workforce.caseload_22_or_fewer, {
+        "": "at month-end; case-holding workers in post"}, NO_WORKERS),
+    "agency_rate": Spec(workforce.agency_rate, {
+        "": "at month-end; FTE of workers in post"}, "no workers in post"),
+    "assessment_45wd": Spec(timeliness.assessment_45wd, {"": R12 + " (authorised)"},
+                            history=("assessments",)),
+    "icpc_15wd": Spec(timeliness.icpc_15wd, {"": R12 + " (ICPC held)"}, history=("s47",)),
+    "cp_plans_ended_2y_plus": Spec(timeliness.cp_plans_ended_2y_plus, {"": R12 + " (plan ended)"},
+                                   history=("cp_plans",), lookback_months=36),
+}
+
+
+def default_month_ends(records: Records) -> pd.DatetimeIndex:
+    """Every calendar month-end from the first month with activity to the last.
+
+    Activity dates: contacts, referrals, assessments (start/authorisation), S47 (strategy/ICPC),
+    CP plans (start/end), 903 episodes (DECOM/DEC) and allocations (start/end). Dates of birth
+    and workers' role dates are not activity. An empty input gives an empty index.
+    """
+    cols = ACTIVITY_DATES
+    lo, hi = None, None
+    for table, names in cols.items():
+        df = getattr(records, table)
+        for c in names:
+            if c in df and len(df):
+                d = days(df[c])
+                d = d[d != NAT]
+                if len(d):
+                    lo = d.min() if lo is None else min(lo, d.min())
+                    hi = d.max() if hi is None else max(hi, d.max())
+    if lo is None:
+        return pd.DatetimeIndex([])
+    first = pd.Timestamp(np.int64(lo).astype("datetime64[D]"))
+    last = pd.Timestamp(np.int64(hi).astype("datetime64[D]"))
+    return pd.date_range(first + pd.offsets.MonthEnd(0), last + pd.offsets.MonthEnd(0), freq="ME")
+
+
+def history_start(records: Records, tables: Sequence[str]) -> int | None:
+    """First activity day (day number) in `tables`, or None when they hold no dates."""
+    firsts = []
+    for table in tables:
+        df = getattr(records, table)
+        for c in ACTIVITY_DATES.get(table, []):
+            if c in df and len(df):
+                d = days(df[c])
+                d = d[d != NAT]
+                if len(d):
+                    firsts.append(int(d.min()))
+    return min(firsts) if firsts else None
+
+
+def _meta() -> pd.DataFrame:
+    return catalogue.indicators().set_index("indicator_id")[["domain", "indicator", "unit"]]
+
+
+#: (indicator_id, breakdown) pairs in output order
+PAIRS: list[tuple[str, str]] = [(i, b) for i, spec in REGISTRY.items() for b in spec.notes]
+
+
+def _run(ctx: Context, indicator_id: str) -> pd.DataFrame:
+    if indicator_id not in REGISTRY:
+        raise KeyError(f"indicator_id {indicator_id!r} is not computed by kpis.records.engine "
+                       f"(computed: {', '.join(REGISTRY)})")
+    return REGISTRY[indicator_id].func(ctx)
+
+
+def event_rows(records: Records, indicator_id: str,
+               month_ends: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """The event frame of one indicator (all month-ends) with readable columns: period,
+    breakdown, child_id, the rule's dates and facts, in_numerator, team, worker, num, den."""
+    if month_ends is None:
+        month_ends = default_month_ends(records)
+    ctx = Context(records, month_ends)
+    ev = _run(ctx, indicator_id)
+    m = ev["m"].to_numpy()
+    extras = [c for c in ev.columns if c not in EVENT_COLUMNS]
+    out = pd.DataFrame({
+        "period": ctx.periods[m] if len(m) else np.empty(0, object),
+        "breakdown": ev["breakdown"].to_numpy(dtype=object),
+        "child_id": ctx.child_ids(ev["child"].to_numpy()),
+        **{c: ev[c].to_numpy() for c in extras},
+        "in_numerator": ev["in_numerator"].to_numpy(dtype=bool),
+        "team": ctx.vocab.decode(ev["team"].to_numpy()),
+        "worker": ctx.vocab.decode(ev["worker"].to_numpy()),
+        "num": ev["num"].to_numpy(dtype=float),
+        "den": ev["den"].to_numpy(dtype=float),
+    })
+    return out
+
+
+#: Largest key space summed with a dense bincount; larger ones are factorised first.
+DENSE_KEYS = 20_000_000
+
+
+def _sums(keys: np.ndarray, num: np.ndarray, den: np.ndarray, size: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys that occur (sorted) with summed num and den. `size` bounds the keys (0 <= k <
+    size): a small key space is summed densely, without sorting."""
+    if size <= DENSE_KEYS:
+        present = np.flatnonzero(np.bincount(keys, minlength=size))
+        return (present, np.bincount(keys, weights=num, minlength=size)[present],
+                np.bincount(keys, weights=den, minlength=size)[present])
+    u, inv = np.unique(keys, return_inverse=True)
+    return (u, np.bincount(inv, weights=num, minlength=len(u)),
+            np.bincount(inv, weights=den, minlength=len(u)))
+
+
+def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
+               pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Sum num/den by (indicator, breakdown) pair, month-end and org unit; complete the grid.
+
+    Council: every pair x month-end. Team: every team seen in any row of an indicator, for
+    every breakdown of it and month-end. Worker: only units with rows that month.
+    """
+    nm, npairs = ctx.nm, len(pairs)
+    pair, m, num, den = ev["pair"], ev["m"], ev["num"], ev["den"]
+    if level == "council":
+        key = pair * nm + m
+        size = npairs * nm
+        return {"pair": np.repeat(np.arange(npairs), nm), "m": np.tile(np.arange(nm), npairs),
+                "unit": np.full(size, -1),
+                "num": np.bincount(key, weights=num, minlength=size),
+                "den": np.bincount(key, weights=den, minlength=size)}
+    unit = ev[level]
+    nu = len(ctx.vocab.labels)
+    key = (pair * nm + m) * nu + unit
+    u, sn, sd = _sums(key, num, den, npairs * nm * nu)
+    if level == "worker":
+        return {"pair": u // nu // nm, "m": (u // nu) % nm, "unit": u % nu, "num": sn, "den": sd}
+    # team grid: indicator of each pair, teams seen per indicator
+    ind_of_pair = np.array([list(REGISTRY).index(i) for i, _ in pairs], dtype=np.int64)
+    seen = np.unique(ind_of_pair[u // nu // nm] * nu + u % nu)
+    g_pair, g_unit = [], []
+    for p_idx in range(npairs):  # a loop over ~20 (indicator, breakdown) pairs
+        teams = seen[seen // nu == ind_of_pair[p_idx]] % nu
+        g_pair.append(np.full(len(teams), p_idx))
+        g_unit.append(teams)
+    gp = np.concatenate(g_pair) if g_pair else np.empty(0, np.int64)
+    gu = np.concatenate(g_unit) if g_unit else np.empty(0, np.int64)
+    gp, gm, gu = np.repeat(gp, nm), np.tile(np.arange(nm), len(gu)), np.repeat(gu, nm)
+    gkey = (gp * nm + gm) * nu + gu
+    order = np.argsort(gkey)
+    pos = np.searchsorted(gkey[order], u)
+    gnum, gden = np.zeros(len(gkey)), np.zeros(len(gkey))
+    gnum[order[pos]] = sn
+    gden[order[pos]] = sd
+    return {"pair": gp, "m": gm, "unit": gu, "num": gnum, "den": gden}
+
+
+def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
+            levels: Sequence[str] = LEVELS, indicators: Sequence[str] | None = None
+            ) -> pd.DataFrame:
+    """Every indicator in REGISTRY for every month-end at the requested levels (tidy rows).
+
+    `month_ends=None`: every calendar month-end from the first month with activity to the last
+    (`default_month_ends`). `indicators` (optional) restricts to some indicator ids.
+    """
+    bad = [lv for lv in levels if lv not in LEVELS]
+    if bad:
+        raise ValueError(f"unknown level(s) {bad}; choose from {LEVELS}")
+    if month_ends is None:
+        month_ends = default_month_ends(records)
+    ctx = Context(records, month_ends)
+    ids = list(REGISTRY) if indicators is None else list(dict.fromkeys(indicators))
+    pairs = [(i, b) for i, b in PAIRS if i in ids]
+    pair_no = {p: k for k, p in enumerate(pairs)}
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("pair", "m", "team", "worker", "num",
+                                                          "den")}
+    for i in ids:
+        ev = _run(ctx, i)
+        bd = ev["breakdown"].to_numpy(dtype=object)
+        pc = np.zeros(len(ev), dtype=np.int64)
+        for b in REGISTRY[i].notes:
+            pc[bd == b] = pair_no[(i, b)]
+        cols["pair"].append(pc)
+        for c in ("m", "team", "worker", "num", "den"):
+            cols[c].append(ev[c].to_numpy())
+    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
+    for c in ("pair", "m", "team", "worker"):
+        evs[c] = evs[c].astype(np.int64)
+    parts = []
+    for lv in levels:
+        agg = _aggregate(evs, ctx, lv, pairs)
+        agg["level"] = np.full(len(agg["m"]), LEVELS.index(lv))
+        parts.append(agg)
+    out = {c: np.concatenate([p[c] for p in parts]) if parts else np.empty(0, np.int64)
+           for c in ("pair", "m", "unit", "num", "den", "level")}
+    return _finish(out, ctx, pairs)
+
+
+def _finish(out: dict[str, np.ndarray], ctx: Context,
+            pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    meta = _meta()
+    pair = out["pair"].astype(np.int64)
+    n = len(pair)
+    labels = np.array(ctx.vocab.labels + [ctx.records.council], dtype=object)
+    unit_code = np.where(out["unit"] < 0, len(labels) - 1, out["unit"]).astype(np.int64)
+    # sort: indicator/breakdown order, level, org unit (alphabetical), period
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(labels.astype(str), kind="stable")] = np.arange(len(labels))
+    order = np.lexsort((out["m"], rank[unit_code], out["level"], pair))
+    pair, m, unit_code = pair[order], out["m"][order].astype(np.int64), unit_code[order]
+    num, den, level = out["num"][order], out["den"][order], out["level"][order]
+    p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)
+    p_bd = np.array([b for _, b in pairs] or [""], dtype=object)
+    p_unit = meta["unit"].reindex(p_ind).to_numpy(dtype=object)
+    p_note = np.array([REGISTRY[i].notes[b] if i else "" for i, b in zip(p_ind, p_bd,
+                                                                          strict=True)], object)
+    p_empty = np.array([REGISTRY[i].empty_note if i else "" for i in p_ind], dtype=object)
+    unit = p_unit[pair]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    value = np.where(unit == "percent", 100.0 * ratio, ratio)
+    note = np.where(den > 0, p_note[pair], p_empty[pair])
+    # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
+    p_first = np.array([history_start(ctx.records, REGISTRY[i].history) if i else None
+                        for i in p_ind], dtype=object)
+    p_need = np.array([REGISTRY[i].lookback_months if i else 0 for i in p_ind])
+    me = ctx.me[m] if n else np.empty(0, np.int64)
+    partial = np.zeros(n, dtype=bool)
+    for k in range(len(p_ind)):  # one pass per (indicator, breakdown): ~25
+        if p_first[k] is None or not n:
+            continue
+        rows = pair == k
+        back = shift_months(np.asarray(me[rows], dtype=np.int64), -int(p_need[k]))
+        partial[rows] = back < p_first[k]
+    flag = np.where(partial, PARTIAL, "").astype(object)
+    if partial.any():
+        first_txt = np.array([pd.Timestamp(np.int64(f).astype("datetime64[D]")).date().isoformat()
+                              if f is not None else "" for f in p_first], dtype=object)
+        why = ("; data begin " + first_txt[pair] + ", less than " +
+               p_need[pair].astype(str) + " months before this month-end: may be understated")
+        note = np.where(partial, note + why, note)
+    const = {c: np.full(n, v, dtype=object) for c, v in
+             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"),
+              ("council", ctx.records.council))}
+    res = pd.DataFrame({
+        "indicator_id": p_ind[pair],
+        "domain": meta["domain"].reindex(p_ind).to_numpy(dtype=object)[pair],
+        "indicator": meta["indicator"].reindex(p_ind).to_numpy(dtype=object)[pair],
+        "breakdown": p_bd[pair],
+        "kind": const["kind"],
+        "comparator": const["comparator"],
+        "period": ctx.periods[m] if n else np.empty(0, object),
+        "value": value,
+        "unit": unit,
+        "note": note,
+        "source": const["source"],
+        "flag": flag,
+        "council": const["council"],
+        "level": np.array(LEVELS, dtype=object)[level.astype(np.int64)],
+        "org_unit": labels[unit_code],
+        "numerator": num.astype(float),
+        "denominator": den.astype(float),
+    })
+    return res[OUTPUT_COLUMNS]
+
+
+def month_end_of(period: str) -> pd.Timestamp:
+    """'YYYY-MM' (or any date in the month) -> that calendar month's last day."""
+    return pd.Period(period, freq="M").end_time.normalize()
+
+
+def drilldown(records: Records, indicator_id: str, period: str, level: str = "council",
+              org_unit: str | None = None, breakdown: str = "") -> pd.DataFrame:
+    """The child-level (or worker-level) rows behind one figure of `compute`.
+
+    One row per cohort member: child_id, the dates and facts the rule used, `in_numerator`, team
+    and worker, and the weights `num`/`den` (their sums are the figure's numerator and
+    denominator; for percent indicators num = in_numerator and den = 1). `level`/`org_unit`
+    select a team or worker (`org_unit=None`: all rows). `breakdown` picks e.g. "single month".
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose from {LEVELS}")
+    if indicator_id in REGISTRY and breakdown not in REGISTRY[indicator_id].notes:
+        raise KeyError(f"{indicator_id} has no breakdown {breakdown!r}")
+    ev = event_rows(records, indicator_id, pd.DatetimeIndex([month_end_of(period)]))
+    ev = ev[ev["breakdown"] == breakdown]
+    if level != "council" and org_unit is not None:
+        ev = ev[ev[level] == org_unit]
+    return ev.drop(columns=["period", "breakdown"]).reset_index(drop=True)
+
+
+__all__ = ["compute", "drilldown", "REGISTRY", "default_month_ends", "event_rows",
+           "records_from"]
+
+
+def records_from(council: str = "council", **tables: object) -> Records:
+    """Build `Records` from lists of dicts (or DataFrames) per table: missing columns are added
+    empty, date columns parsed, ids as strings. Handy for tests and notebooks:
+
+        records_from(referrals=[{"child_id": "A", "referral_date": "2020-02-29"}])
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for name, rows in tables.items():
+        if name not in COLUMNS:
+            raise KeyError(f"unknown table {name!r}; tables: {', '.join(COLUMNS)}")
+        df = pd.DataFrame(rows).copy()
+        for c in COLUMNS[name]:
+            if c not in df:
+                df[c] = pd.Series([None] * len(df), dtype="object")
+        for c in df.columns:
+            if c in DATE_COLUMNS:
+                df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+            elif c == "fte":  # previous_plans stays as given: the indicators coerce it
+                df[c] = pd.to_numeric(df[c]).astype(float)
+            elif c in BOOL_COLUMNS:
+                df[c] = df[c].astype("boolean")
+            elif c != "previous_plans":
+                df[c] = df[c].astype("string")
+        out[name] = df
+    return Records(council=council, **out)

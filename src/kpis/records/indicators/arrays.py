@@ -1,0 +1,168 @@
+"""Day numbers and array helpers shared by the indicator modules, and the event frame.
+
+Every indicator function takes a `Context` and returns an *event frame*: one row per cohort member
+(child, referral, plan, worker, ...) per month-end, with columns
+
+    m            index of the month-end in `ctx.me`
+    breakdown    "" for the headline figure, else e.g. "single month"
+    child        the child's integer code (-1 for worker rows of the workforce indicators)
+    team, worker integer codes of labels in `ctx.vocab` (0 = "unallocated": nobody)
+    in_numerator bool
+    num, den     float weights summed into the numerator and denominator
+    ...          the dates and facts the rule used (kept for the drill-down)
+
+`kpis.records.engine` sums `num` and `den` by month-end and org unit, so a figure and its
+drill-down come from the same rows.
+
+Conventions used throughout (documented once here):
+- Dates are whole days (numpy datetime64[D] viewed as int64). Missing dates are `NAT`;
+  missing *end* dates of open intervals become `OPEN` (far future).
+- An interval [start, end) is *open at* a month-end M when start <= M < end: a 903 episode,
+  allocation or post that ends on the month-end itself is no longer open at it (DfE's
+  "looked after at 31 March" excludes children who ceased on 31 March) [I].
+- The window "12 months to month-end M" is the 12 calendar months ending on M, i.e. the days
+  from (M + 1 day - 12 months) to M inclusive; "in month" is the calendar month of M; "6 months"
+  is the 6 calendar months ending on M.
+- "Within 12 months of" uses calendar months the way `pandas.DateOffset(months=12)` does
+  (clipping to month-end): date d is within 12 months after p when p >= d - 12 months.
+  Exactly 12 months later counts as within; 29 Feb 2020 - 12 months = 28 Feb 2019 [I].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NAT = np.iinfo(np.int64).min
+OPEN = np.int64(10_000_000)  # day number far in the future (year ~29000): an open end date
+
+EVENT_COLUMNS = ["m", "breakdown", "child", "team", "worker", "in_numerator", "num", "den"]
+
+
+def days(s: pd.Series, missing: int = NAT) -> np.ndarray:
+    """Dates -> int64 day numbers since 1970-01-01; NaT -> `missing`."""
+    if len(s) == 0:
+        return np.empty(0, dtype=np.int64)
+    a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
+    if missing != NAT:
+        a[a == NAT] = missing
+    return a
+
+
+def to_dates(d: np.ndarray) -> np.ndarray:
+    """Int day numbers -> datetime64[D] (NAT and OPEN -> NaT)."""
+    d = np.asarray(d, dtype=np.int64)
+    out = d.copy()
+    out[(d == NAT) | (d >= OPEN)] = NAT
+    return out.view("datetime64[D]")
+
+
+def shift_months(d: np.ndarray, months: int) -> np.ndarray:
+    """Add calendar months to day numbers like `pd.DateOffset(months=...)` (clip to month-end).
+
+    NAT stays NAT, OPEN stays OPEN. 2020-02-29 - 12 months = 2019-02-28.
+    """
+    d = np.asarray(d, dtype=np.int64)
+    ok = (d != NAT) & (d < OPEN)
+    out = d.copy()
+    dd = d[ok].view("datetime64[D]")
+    mon = dd.astype("datetime64[M]")
+    dom = (dd - mon.astype("datetime64[D]")).astype(np.int64)
+    tgt = mon + months
+    first = tgt.astype("datetime64[D]").view(np.int64)
+    last = (tgt + 1).astype("datetime64[D]").view(np.int64) - 1
+    out[ok] = np.minimum(first + dom, last)
+    return out
+
+
+def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For row i and every m in [lo[i], hi[i]): return (row indices, m) as two flat arrays."""
+    counts = np.clip(hi - lo, 0, None)
+    idx = np.repeat(np.arange(len(lo)), counts)
+    starts = np.cumsum(counts) - counts
+    m = lo[idx] + (np.arange(int(counts.sum())) - starts[idx])
+    return idx, m.astype(np.int64)
+
+
+def lookup(keys: np.ndarray, table_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of `keys` in the sorted unique `table_keys`; (pos, found)."""
+    pos = np.searchsorted(table_keys, keys)
+    pos = np.minimum(pos, max(len(table_keys) - 1, 0))
+    found = (table_keys[pos] == keys) if len(table_keys) else np.zeros(len(keys), bool)
+    return pos, found
+
+
+def count_by_key(event_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
+    """How many times each query key occurs among `event_keys` (vectorised)."""
+    u, c = np.unique(event_keys, return_counts=True)
+    pos, found = lookup(query_keys, u)
+    return np.where(found, c[pos] if len(c) else 0, 0)
+
+
+def text(s: pd.Series) -> np.ndarray:
+    """Codes as stripped upper-case object array ('' for missing)."""
+    return s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
+
+
+
+def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
+                worker: np.ndarray, in_numerator: np.ndarray,
+                extra: dict[str, np.ndarray] | None = None,
+                num: np.ndarray | None = None, den: np.ndarray | None = None) -> pd.DataFrame:
+    """Build an event frame from event-level arrays (all of length len(m)).
+
+    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows.
+    """
+    innum = np.asarray(in_numerator, dtype=bool)
+    data = {
+        "m": np.asarray(m, dtype=np.int64),
+        "breakdown": np.full(len(m), breakdown, dtype=object),
+        "child": np.asarray(child, dtype=np.int64),
+        "team": np.asarray(team, dtype=np.int64),
+        "worker": np.asarray(worker, dtype=np.int64),
+        "in_numerator": innum,
+        "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
+        "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
+    }
+    data.update(extra or {})
+    return pd.DataFrame(data)
+
+
+def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> np.ndarray:
+    """values shifted by one row within runs of equal `code` (rows sorted by code); -1 codes
+    have no previous."""
+    n = len(code)
+    if n == 0:
+        return values.copy()
+    prev = np.r_[fill, values[:-1]]
+    same = np.r_[False, code[1:] == code[:-1]] & (code >= 0)
+    return np.where(same, prev, fill)
+
+
+def dated_rank(code: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """How many *dated* rows of the same child come before each row (rows sorted by child and
+    date, undated rows first): an undated row is not known to be earlier [I]; undated rows and
+    -1 codes get 0."""
+    undated = count_by_key(code[(d == NAT) & (code >= 0)], code)
+    return np.where((d == NAT) | (code < 0), 0, rank_in_group(code) - undated)
+
+
+def rank_in_group(code: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within runs of equal `code` (rows sorted by code); -1 codes rank 0."""
+    n = len(code)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    first = np.r_[True, code[1:] != code[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    return np.where(code >= 0, np.arange(n) - start, 0)
+
+
+def last_per_key(key: np.ndarray, *tiebreaks: np.ndarray) -> np.ndarray:
+    """Positions of the last row of each distinct `key`, in key order: rows are ordered by key,
+    then by the `tiebreaks` (the last one most significant, as in numpy.lexsort), and the last
+    row of each key wins. Used for "one row per child and month-end" (the latest-starting
+    allocation, episode or plan)."""
+    order = np.lexsort((*tiebreaks, key))
+    key_s = key[order]
+    last = np.r_[key_s[1:] != key_s[:-1], True] if len(key_s) else np.zeros(0, bool)
+    return order[last]

@@ -1,0 +1,129 @@
+"""SSDA903 episode rules: the code lists, periods of care, same-carer runs and what counts
+as a new placement. Shared by the Context (which builds the episode table once) and the
+stability indicators (NI 62, NI 63).
+
+Definitions: /work/shared/reference/indicator-definitions.md (SSDA903 section) and
+child-level-formats.md (RNE/REC/PLACE codes). The code lists below are the rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpis.records.indicators.arrays import NAT, OPEN, days, text
+
+#: RNE codes that start a new placement [C]: S started to be looked after, P placement and carer
+#: change, B legal status + placement + carer, T placement change same carer, U legal status +
+#: placement same carer. RNE L (legal status change only) is not a new placement [C].
+NEW_PLACEMENT_RNE = frozenset({"S", "P", "B", "T", "U"})
+#: RNE codes that keep the same carer (for NI 63 "same carer"): L (no placement change), T and U
+#: (placement change, same carer) [I: U is read as same carer from its code description].
+SAME_CARER_RNE = frozenset({"L", "T", "U"})
+#: Temporary placements, not counted as placements, nor the return to the same carer [C/I].
+TEMPORARY_PLACE = frozenset({"T0", "T1", "T2", "T3", "T4"})
+#: Placed for adoption [V]: becoming placed for adoption with the existing carer (RNE T or U into
+#: one of these) is not a placement change [V; T and U as "same carer" I].
+ADOPTION_PLACE = frozenset({"A3", "A4", "A5", "A6"})
+#: Legal statuses of an agreed series of short-term placements (short breaks), excluded from
+#: NI 62's cohort [V: "excludes children looked after only under ... short-term placements"].
+SHORT_BREAK_LS = frozenset({"V3", "V4"})
+
+def counted_placement(e: pd.DataFrame) -> np.ndarray:
+    """Per 903 episode (sorted by child and DECOM, see Context.episodes): does its start count
+    as a new placement? RNE in NEW_PLACEMENT_RNE, and not: a temporary placement (PLACE T0–T4);
+    the return to the carer the child had before a temporary placement (same carer key: URN, else
+    provider + postcode [I]) within the same period of care; becoming placed for adoption with
+    the existing carer (RNE T/U into PLACE A3–A6)."""
+    rne, place = e["rne"].to_numpy(), e["place"].to_numpy()
+    if len(e) == 0:
+        return np.zeros(0, bool)
+    temp, returns = temporary_and_returns(e)
+    adoption_same = np.isin(rne, ["T", "U"]) & np.isin(place, list(ADOPTION_PLACE))
+    return np.isin(rne, list(NEW_PLACEMENT_RNE)) & ~temp & ~returns & ~adoption_same
+
+
+def temporary_and_returns(e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode (columns rne, place, carer, period; sorted by child and DECOM): is it a
+    temporary placement (PLACE T0–T4), and is it the return to the carer the child had before
+    a temporary placement, in the same period of care [C/I]? Neither is a change of placement:
+    not for NI 62, and not a break in the same-carer run of NI 63."""
+    place, carer, pid = e["place"].to_numpy(), e["carer"].to_numpy(), e["period"].to_numpy()
+    n = len(e)
+    temp = np.isin(place, list(TEMPORARY_PLACE))
+    if n == 0:
+        return temp, temp.copy()
+    acc = np.maximum.accumulate(np.where(~temp, np.arange(n), -1))
+    last_nt = np.r_[-1, acc[:-1]]
+    has_nt = (last_nt >= 0) & (pid[np.maximum(last_nt, 0)] == pid)
+    prev_temp = np.r_[False, temp[:-1] & (pid[1:] == pid[:-1])]
+    returns = prev_temp & has_nt & (carer != "") & (carer == carer[np.maximum(last_nt, 0)])
+    return temp, returns
+
+
+def carer_key(ep: pd.DataFrame) -> np.ndarray:
+    """A key for 'the same carer' [I]: URN when present, else PLACE_PROVIDER + PL_POST."""
+    if len(ep) == 0:
+        return np.empty(0, dtype=object)
+    urn = ep["urn"].astype("string").str.strip()
+    alt = ep["place_provider"].astype("string").str.strip() + "|" + \
+        ep["pl_post"].astype("string").str.strip()
+    key = urn.mask(urn.isna() | (urn == ""), alt)
+    return key.fillna("").to_numpy(dtype=object)
+
+
+
+
+def periods_and_runs(ep: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
+    """903 episodes (`code`: each row's child code) sorted by child and DECOM, with periods of
+    care and same-carer runs.
+
+    Period of care: a run of episodes from one starting with RNE "S" (or the child's first
+    episode, or one following an episode whose REC is not X1) to the episode whose REC is not
+    X1 (child-level-formats.md, SSDA903 REC) [V]; its end is that episode's DEC (OPEN if open).
+    Same-carer run: consecutive episodes of a period whose RNE is in SAME_CARER_RNE continue
+    the placement with the same carer, and so do a temporary placement (PLACE T0–T4) and the
+    return to the same carer after it [C/I].
+    """
+    df = pd.DataFrame({
+        "code": code,
+        "decom": days(ep["decom"]),
+        "dec": days(ep["dec"], OPEN),
+        "rne": text(ep["rne"]) if len(ep) else np.empty(0, object),
+        "ls": text(ep["ls"]) if len(ep) else np.empty(0, object),
+        "place": text(ep["place"]) if len(ep) else np.empty(0, object),
+        "rec": text(ep["rec"]) if len(ep) else np.empty(0, object),
+        "carer": carer_key(ep),
+    })
+    df = df[(df["code"] >= 0) & (df["decom"] != NAT)]
+    df = df.iloc[np.lexsort((df["decom"].to_numpy(), df["code"].to_numpy()))]
+    df = df.reset_index(drop=True)
+    code = df["code"].to_numpy()
+    n = len(df)
+    first = np.r_[True, code[1:] != code[:-1]] if n else np.zeros(0, bool)
+    rec = df["rec"].to_numpy()
+    prev_rec = np.concatenate([np.array([""], dtype=object), rec[:-1]]) if n \
+        else np.empty(0, object)
+    prev_ended = (prev_rec != "") & (prev_rec != "X1")
+    rne = df["rne"].to_numpy()
+    new_period = first | (rne == "S") | prev_ended
+    pid = np.cumsum(new_period) - 1
+    starts = np.flatnonzero(new_period)
+    lasts = np.r_[starts[1:] - 1, n - 1] if n else starts
+    df["period"] = pid
+    df["period_start"] = df["decom"].to_numpy()[starts][pid]
+    df["period_end"] = df["dec"].to_numpy()[lasts][pid]
+    # a temporary placement and the return to the same carer after it do not break the run
+    temp, returns = temporary_and_returns(df)
+    new_run = new_period | (~np.isin(rne, list(SAME_CARER_RNE)) & ~temp & ~returns)
+    rid = np.cumsum(new_run) - 1
+    rstarts = np.flatnonzero(new_run)
+    run_start = df["decom"].to_numpy()[rstarts]
+    df["run_start"] = run_start[rid]
+    prev_run = np.r_[NAT, run_start[:-1]] if len(rstarts) else run_start
+    same_period = np.r_[False, pid[rstarts][1:] == pid[rstarts][:-1]] if len(rstarts) \
+        else np.zeros(0, bool)
+    df["prev_run_start"] = np.where(same_period, prev_run, NAT)[rid]
+    df["first_of_child"] = first
+    return df
+

@@ -1,0 +1,514 @@
+"""Shared machinery of the readers: tolerant names, value parsing and the quarantine.
+
+Everything here works on whole columns (pandas string methods, `isin`, dictionary `map`);
+nothing loops over rows, so the readers scale to 150 councils.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from kpis.errors import InputError
+
+QUARANTINE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+REPAIR_COLUMNS = ["child_id", "action", "detail"]
+
+# Reasons a row is quarantined (the run summary counts rows by these).
+BAD_DATE = "unparseable date"
+MISSING_DATE = "missing date"
+END_BEFORE_START = "end before start"
+UNKNOWN_CODE = "unknown code"
+BAD_NUMBER = "unparseable number"
+DUPLICATE = "duplicate row"
+MISSING_ID = "missing child id"
+MISSING_VALUE = "missing value"
+PLACEHOLDER_DATE = "placeholder date (e.g. 31/12/9999, 01/01/1900)"
+FTE_RANGE = "FTE outside (0, 1.5]"
+CONFLICT = "conflicting duplicate"
+AFTER_EXTRACT = "date after the extract date"
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@cache
+def load_yaml(name: str) -> dict[str, Any]:
+    """A YAML file from kpis/data (column maps, code lists)."""
+    text = resources.files("kpis").joinpath("data", "records", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def norm(name: object) -> str:
+    """Normalised name for tolerant matching: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def norm_series(s: pd.Series) -> pd.Series:
+    """`norm` for a whole column (missing stays missing)."""
+    return s.astype("string").str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+
+
+def matches_name(name: str, names: list[str], prefixes: list[str]) -> bool:
+    """Does a sheet or file name identify this list? (`names` exact, or a prefix not followed
+    by a digit, so "list1contacts" is list 1 but "list10" is not.)"""
+    n = norm(name)
+    if n in {norm(x) for x in names}:
+        return True
+    for p in prefixes:
+        p = norm(p)
+        if n.startswith(p) and (len(n) == len(p) or not n[len(p)].isdigit()):
+            return True
+    return False
+
+
+@dataclass
+class Source:
+    """One table as read from a file or sheet: raw cells (strings or, from workbooks, Python
+    dates and numbers), headers as found, and the sheet/file row number of the first data row."""
+
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    first_row: int = 2
+    blank_rows: int = 0  # empty rows dropped (Excel's formatted ',,,,' rows), counted
+    notes: list[str] = dataclasses.field(default_factory=list)  # e.g. an encoding fallback
+
+
+def read_csv_source(path: Path) -> Source:
+    """A CSV file, every cell as text (empty string for blanks); header on line 1. UTF-8 (BOM
+    or not) or Windows-1252 (noted); empty and ',,,,' rows dropped and counted; each row keeps
+    its editor line number (`_sheet_row`). See kpis.records.readers.textcsv."""
+    from kpis.records.readers.textcsv import read_text_csv
+
+    t = read_text_csv(Path(path))
+    frame = t.frame.copy()
+    frame.insert(0, "_sheet_row", t.lines)
+    return Source(str(path), "", frame, 2, t.blank_rows, t.notes)
+
+
+def find_header_row(raw: pd.DataFrame, marker_names: list[str], scan: int = 15) -> int | None:
+    """Index of the first of the top `scan` rows containing one of `marker_names`."""
+    markers = {norm(x) for x in marker_names}
+    top = raw.head(scan)
+    for i in range(len(top)):  # at most `scan` header candidates, not data rows
+        if any(norm(v) in markers for v in top.iloc[i].tolist()):
+            return i
+    return None
+
+
+def sheet_source(path: Path, sheet: str, raw: pd.DataFrame, marker_names: list[str]) -> Source:
+    """A workbook sheet read with header=None: find the header row (templates often have title
+    rows above it) and keep the row numbering a person sees in Excel."""
+    h = find_header_row(raw, marker_names)
+    if h is None:
+        h = 0
+    header = [str(v).strip() if not pd.isna(v) else "" for v in raw.iloc[h].tolist()]
+    frame = raw.iloc[h + 1:].copy()
+    frame.columns = header
+    frame = frame.loc[:, [c != "" for c in header]]
+    if frame.shape[1]:
+        text = frame.astype("string").apply(lambda c: c.str.strip()).fillna("")
+        blank = (text == "").all(axis=1)
+    else:
+        blank = pd.Series(True, index=frame.index)
+    n_blank = int(blank.sum())
+    frame = frame.loc[~blank]
+    first_row = h + 2
+    # keep the original sheet row numbers even after blank rows were dropped
+    frame.index = frame.index + 1  # 0-based raw index -> 1-based sheet row
+    return Source(str(path), sheet, frame.reset_index(names="_sheet_row"), first_row, n_blank)
+
+
+def map_columns(
+    src: Source, spec: dict[str, dict[str, Any]],
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename the source's columns to field names using the synonyms in `spec`.
+
+    Returns the frame (only mapped fields; absent optional fields are all-missing) and
+    field -> header as found. A required field that cannot be found raises InputError.
+    """
+    found = {norm(c): c for c in src.frame.columns if not str(c).startswith("_")}
+    out: dict[str, pd.Series] = {}
+    headers: dict[str, str] = {}
+    n = len(src.frame)
+    for field, fspec in spec.items():
+        hit = next((found[norm(s)] for s in fspec["names"] if norm(s) in found), None)
+        if hit is None:
+            if fspec.get("required"):
+                where = f"sheet {src.sheet!r}: " if src.sheet else ""
+                raise InputError(
+                    src.file,
+                    f"{where}required column not found (also looked for "
+                    f"{', '.join(repr(x) for x in fspec['names'][1:]) or 'no synonyms'})",
+                    column=fspec["names"][0],
+                )
+            out[field] = pd.Series([pd.NA] * n, index=src.frame.index, dtype="object")
+            headers[field] = fspec["names"][0]
+        else:
+            col = src.frame[hit]
+            if isinstance(col, pd.DataFrame):  # duplicated header: take the first
+                col = col.iloc[:, 0]
+            out[field] = col
+            headers[field] = hit
+    frame = pd.DataFrame(out, index=src.frame.index)
+    if "_sheet_row" in src.frame.columns:
+        frame["_row"] = src.frame["_sheet_row"].to_numpy()
+    else:
+        frame["_row"] = np.arange(len(frame)) + src.first_row
+    return frame, headers
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text; blanks and missing as <NA>."""
+    t = s.astype("string").str.strip()
+    return t.mask(t.isin(["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"]))
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates in any of the forms councils send: dd/mm/yyyy (also with - or .), ISO yyyy-mm-dd
+    (with or without time; real Excel dates arrive as Python datetimes and print this way) and
+    Excel serial numbers (days since 1899-12-30, as numbers or digits).
+
+    Returns (datetime64[ns] series, mask of non-blank cells that could not be read).
+    Placeholder dates (see `parse_dates_full`) are missing and not flagged here.
+    Each distinct text is parsed once (dates repeat a lot), then mapped back.
+    """
+    out, bad, _ = parse_dates_full(s)
+    return out, bad
+
+
+def parse_dates_full(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`parse_dates` plus a mask of placeholder dates: a year before 1901 or from 2090 on
+    (`dates` in data/records/codes.yml: 31/12/9999 and 01/01/1900 "no date" markers, Excel's day 0),
+    returned as missing, neither read nor counted unreadable."""
+    codes, uniques = pd.factorize(_text(s), use_na_sentinel=True)
+    parsed, bad_u, sent_u = _parse_unique_dates(pd.Series(uniques, dtype="string"))
+    pos = np.where(codes >= 0, codes, len(uniques))
+    out = pd.Series(np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))[pos],
+                    index=s.index, dtype="datetime64[ns]")
+    bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    sent = pd.Series(np.append(sent_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    return out, bad, sent
+
+
+def _date_limits() -> tuple[int, int]:
+    d = load_yaml("codes.yml").get("dates", {})
+    lo = pd.Timestamp(d.get("sentinel_before", "1901-01-01"))
+    hi = pd.Timestamp(d.get("sentinel_after", "2090-01-01"))
+    return lo.year, hi.year
+
+
+def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`parse_dates_full` on distinct, stripped, non-missing texts."""
+    lo_year, hi_year = _date_limits()
+    out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    sent = pd.Series(False, index=t.index)
+    dmy = t.str.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}").fillna(False).astype(bool)
+    if dmy.any():
+        v = t[dmy].str.replace(r"[.\-]", "/", regex=True)
+        year = pd.to_numeric(v.str[-4:], errors="coerce")
+        sent[dmy] = ((year < lo_year) | (year >= hi_year)).to_numpy()
+        ok = dmy & ~sent
+        out[ok] = pd.to_datetime(v[ok[dmy].to_numpy()], format="%d/%m/%Y",
+                                 errors="coerce").astype("datetime64[ns]")
+    iso = t.str.match(r"\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])").fillna(False).astype(bool)
+    if iso.any():
+        v = t[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", expand=False)
+        year = pd.to_numeric(v.str[:4], errors="coerce")
+        sent[iso] = ((year < lo_year) | (year >= hi_year)).to_numpy()
+        ok = iso & ~sent
+        out[ok] = pd.to_datetime(v[ok[iso].to_numpy()], format="%Y-%m-%d",
+                                 errors="coerce").astype("datetime64[ns]")
+    serial = t.str.fullmatch(r"\d{1,7}(?:\.\d+)?").fillna(False).astype(bool)
+    if serial.any():
+        days = pd.to_numeric(t[serial], errors="coerce")
+        lo_d = (pd.Timestamp(f"{lo_year}-01-01") - EXCEL_EPOCH).days
+        hi_d = (pd.Timestamp(f"{hi_year}-01-01") - EXCEL_EPOCH).days
+        placeholder = (days < lo_d) | (days >= hi_d)
+        sent[serial] = placeholder.to_numpy()
+        good = days.where(~placeholder)
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(good), unit="D")
+    bad = t.notna() & out.isna() & ~sent
+    return out, bad, sent
+
+
+def _per_unique(s: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
+    """`parse` (a function of stripped text -> (values, bad mask)) run on each distinct text
+    once and mapped back; blanks and missing cells give (<NA>, False), as `parse` gives them.
+    Codes and yes/no columns hold a handful of distinct values in many rows."""
+    codes, uniques = pd.factorize(_text(s), use_na_sentinel=True)
+    out_u, bad_u = parse(pd.Series(uniques, dtype="string"))
+    out = pd.Series(pd.api.extensions.take(out_u.array, codes, allow_fill=True),
+                    index=s.index)
+    pos = np.where(codes >= 0, codes, len(uniques))
+    bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    return out, bad
+
+
+def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Y / Yes / 'a) Yes' / TRUE / 1 (and N / No / 'b) No' / FALSE / 0) -> nullable boolean;
+    'c) Unknown' and the other `bool_unknown` words of codes.yml are valid and missing."""
+    return _per_unique(s, _parse_bool)
+
+
+def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    codes = load_yaml("codes.yml")
+    mapping = {norm(x): True for x in codes["bool_true"]}
+    mapping.update({norm(x): False for x in codes["bool_false"]})
+    unknown = {norm(x) for x in codes.get("bool_unknown", [])}
+    n = norm_series(_text(s))
+    out = n.map(mapping).astype("boolean")
+    bad = n.notna() & (n != "") & out.isna() & ~n.isin(unknown).fillna(False).astype(bool)
+    return out, bad
+
+
+def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'1 - Male', 'M', 'a) Male', '1', 'Male' -> 'M' (likewise 'F'; 'U' not stated or
+    recorded, as 'c) Not stated/recorded'; 'N' neither, as 'd) Neither'); map in codes.yml."""
+    return _per_unique(s, _parse_sex)
+
+
+def _parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    codes = load_yaml("codes.yml")["sex"]
+    mapping = {norm(x): code for code, key in (("M", "male"), ("F", "female"), ("U", "unknown"),
+                                               ("N", "neither"))
+               for x in codes.get(key, [])}
+    n = norm_series(_text(s))
+    out = n.map(mapping)
+    # '1 - Male' normalises to '1male'; also try without a leading list marker ('a)', '1 -')
+    stripped = norm_series(_text(s).str.replace(r"^\s*(?:[a-z]\)|\d+\s*[-.:)])\s*", "",
+                                                regex=True, case=False))
+    out = out.fillna(stripped.map(mapping)).astype("string")
+    bad = n.notna() & (n != "") & out.isna()
+    return out, bad
+
+
+def parse_code(s: pd.Series, allowed: list[str]) -> tuple[pd.Series, pd.Series]:
+    """A code from a code list: upper case, the leading token of 'P1 - Foster placement'."""
+    return _per_unique(s, lambda t: _parse_code(t, allowed))
+
+
+def _parse_code(s: pd.Series, allowed: list[str]) -> tuple[pd.Series, pd.Series]:
+    t = _text(s).str.upper()
+    token = t.str.extract(r"^([A-Z0-9]+)", expand=False).astype("string")
+    allowed_set = {str(a).upper() for a in allowed}
+    ok = token.isin(allowed_set).fillna(False).astype(bool)
+    bad = t.notna() & ~ok
+    return token.where(ok), bad
+
+
+def parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    t = _text(s)
+    out = pd.to_numeric(t, errors="coerce").astype("float64")
+    return out, t.notna() & out.isna()
+
+
+def fte_range() -> tuple[float, float]:
+    lo, hi = load_yaml("ssda903_columns.yml").get("fte_range", [0, 1.5])
+    return float(lo), float(hi)
+
+
+def parse_frame(
+    frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
+    file: str, sheet: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Parse every mapped field by its `type`; rows with any unusable cell go to the quarantine
+    (one quarantine row per data row: the first problem found, in column order).
+
+    Placeholder dates (31/12/9999, 01/01/1900; see `parse_dates_full`): in an end, event or
+    birth date they mean "none" - the cell is read as missing and a repair is logged; in a start
+    date the row is quarantined. FTE (`type: fte`) outside (0, 1.5] is quarantined; a census
+    leaver's FTE 0 is replaced by FTE30 when that is in range (repair logged).
+    Returns (parsed rows, quarantine, repairs)."""
+    codes = load_yaml("codes.yml")["codes"]
+    out = pd.DataFrame(index=frame.index)
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    column = pd.Series(pd.NA, index=frame.index, dtype="string")
+    value = pd.Series(pd.NA, index=frame.index, dtype="string")
+    id_field = next((f for f, fs in spec.items() if f == "child_id" or fs.get("id")), None)
+    ids = _text(frame[id_field]) if id_field else pd.Series("", index=frame.index)
+    repairs: list[pd.DataFrame] = [empty_repairs()]
+    where = (file.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sheet}]" if sheet else "")
+             + " row " + frame["_row"].astype("string"))
+
+    def flag(mask: pd.Series, why: str, field: str) -> None:
+        new = mask & reason.isna()
+        if new.any():
+            reason[new] = why
+            column[new] = headers[field]
+            value[new] = _text(frame.loc[new, field]).fillna("")
+
+    def repair(mask: pd.Series, action: str, detail: pd.Series) -> None:
+        if mask.any():
+            repairs.append(pd.DataFrame({"child_id": ids[mask].astype("string"),
+                                         "action": action,
+                                         "detail": (where[mask] + ": " + detail[mask])
+                                         .astype("string")}))
+
+    for field, fspec in spec.items():
+        raw = frame[field]
+        kind = fspec.get("type", "text")
+        if field == id_field:
+            flag(ids.isna(), MISSING_ID if field == "child_id" else MISSING_VALUE, field)
+            out[field] = ids
+            continue
+        if kind == "date":
+            parsed, bad, sent = parse_dates_full(raw)
+            flag(bad, BAD_DATE, field)
+            if sent.any():
+                if fspec.get("kind") == "start":
+                    flag(sent, PLACEHOLDER_DATE, field)
+                else:
+                    repair(sent & reason.isna(), "placeholder_date_blank",
+                           headers[field] + " " + _text(raw).fillna("") + " read as blank"
+                           + (" (open)" if fspec.get("kind") == "end" else ""))
+            if fspec.get("required") and not fspec.get("optional_value"):
+                flag(parsed.isna() & ~bad & ~sent, MISSING_DATE, field)
+        elif kind == "bool":
+            parsed, bad = parse_bool(raw)
+            flag(bad, UNKNOWN_CODE, field)
+        elif kind == "code":
+            parsed, bad = parse_code(raw, codes[fspec["codes"]])
+            flag(bad, UNKNOWN_CODE, field)
+            if fspec.get("required") and not fspec.get("optional_value"):
+                flag(parsed.isna() & ~bad, MISSING_VALUE, field)
+        elif kind in ("int", "float"):
+            parsed, bad = parse_number(raw)
+            flag(bad, BAD_NUMBER, field)
+        elif kind == "fte":
+            parsed, bad = parse_number(raw)
+            lo, hi = fte_range()
+            if "fte30" in frame.columns:
+                f30, _ = parse_number(frame["fte30"])
+                ended = parse_dates(frame["end_date"])[0].notna() if "end_date" in frame \
+                    else pd.Series(True, index=frame.index)
+                use = ((parsed <= lo) | parsed.isna()) & ~bad & (f30 > lo) & (f30 <= hi) & ended
+                repair(use & reason.isna(), "fte_from_fte30",
+                       "FTE " + _text(raw).fillna("blank") + " -> FTE30 "
+                       + f30.astype("string").fillna(""))
+                parsed = parsed.mask(use, f30)
+            flag(bad, BAD_NUMBER, field)
+            flag(parsed.isna(), MISSING_VALUE, field)
+            flag((parsed <= lo) | (parsed > hi), FTE_RANGE, field)
+        elif kind == "sex" or field == "sex":
+            parsed, bad = parse_sex(raw)
+            flag(bad, UNKNOWN_CODE, field)
+        else:
+            parsed = _text(raw)
+        out[field] = parsed
+    out["_row"] = frame["_row"].to_numpy()
+    out["_file"] = file
+    out["_sheet"] = sheet
+    bad_rows = reason.notna()
+    quarantine = pd.DataFrame({
+        "file": file, "sheet": sheet, "row": frame.loc[bad_rows, "_row"].astype("int64"),
+        "column": column[bad_rows], "value": value[bad_rows], "reason": reason[bad_rows],
+    })
+    rep = pd.concat(repairs, ignore_index=True)
+    # a repair on a row that is quarantined anyway is not a repair
+    if len(rep) > 0 and bad_rows.any():
+        bad_where = set(where[bad_rows].tolist())
+        rep = rep[~rep["detail"].str.split(": ", n=1).str[0].isin(bad_where)]
+    return out.loc[~bad_rows], quarantine, rep.reset_index(drop=True)
+
+
+def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Series,
+                    reason: str) -> pd.DataFrame:
+    """Quarantine entries for the rows of a parsed table selected by `mask`."""
+    sel = df.loc[mask]
+    return pd.DataFrame({
+        "file": sel["_file"], "sheet": sel["_sheet"], "row": sel["_row"].astype("int64"),
+        "column": column, "value": value[mask].astype("string").fillna(""), "reason": reason,
+    })
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame({
+        "file": pd.Series(dtype="string"), "sheet": pd.Series(dtype="string"),
+        "row": pd.Series(dtype="int64"), "column": pd.Series(dtype="string"),
+        "value": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
+    })
+
+
+def empty_repairs() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in REPAIR_COLUMNS})
+
+
+def concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty
+    return pd.concat(frames, ignore_index=True)
+
+
+def fmt_dates(s: pd.Series) -> pd.Series:
+    """Dates as yyyy-mm-dd text for repair details (blank for NaT)."""
+    return s.dt.strftime("%Y-%m-%d").fillna("open")
+
+
+def build_table(
+    sources: list[Source], spec: dict[str, dict[str, Any]],
+    end_pair: tuple[str, str] | None = None, duplicates: str = "quarantine",
+    dedupe_on: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Map, parse and check every source of one table; concatenate.
+
+    - cells that cannot be read -> quarantine (see `parse_frame`);
+    - `end_pair` (start field, end field): end before start -> quarantine;
+    - exact duplicates (same values in every mapped field, after parsing, so '01/02/2020' and
+      '2020-02-01' are the same): `duplicates="quarantine"` puts the later copies in the
+      quarantine (Annex A, workforce); `"repair"` drops them and logs a repair
+      (`duplicate_removed`): SSDA903 returns repeat open records year after year.
+    Returns (table with `_file`, `_sheet`, `_row` columns, quarantine, repairs).
+    """
+    parsed: list[pd.DataFrame] = []
+    quarantine: list[pd.DataFrame] = []
+    pre_repairs: list[pd.DataFrame] = [empty_repairs()]
+    headers_by_file: dict[str, dict[str, str]] = {}
+    for src in sources:
+        frame, headers = map_columns(src, spec)
+        ok, bad, rep = parse_frame(frame, headers, spec, src.file, src.sheet)
+        parsed.append(ok)
+        quarantine.append(bad)
+        pre_repairs.append(rep)
+        headers_by_file[src.file + "|" + src.sheet] = headers
+    fields = list(spec)
+    if not parsed:
+        cols = {f: pd.Series(dtype="object") for f in fields + ["_row", "_file", "_sheet"]}
+        return pd.DataFrame(cols), empty_quarantine(), concat(pre_repairs, empty_repairs())
+    df = pd.concat(parsed, ignore_index=True)
+    repairs = pre_repairs
+    if end_pair is not None and len(df):
+        start, end = end_pair
+        mask = (df[end] < df[start]).fillna(False).astype(bool)
+        if mask.any():
+            q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df[end]),
+                                END_BEFORE_START)
+            quarantine.append(q)
+            df = df.loc[~mask]
+    key = dedupe_on or fields
+    dup = df.duplicated(subset=key, keep="first")
+    if dup.any():
+        if duplicates == "quarantine":
+            quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
+                                              else df[fields[0]], DUPLICATE))
+        else:
+            d = df.loc[dup]
+            repairs.append(pd.DataFrame({
+                "child_id": d[fields[0]].astype("string"), "action": "duplicate_removed",
+                "detail": ("exact duplicate in "
+                           + d["_file"].str.replace(r".*[/\\]", "", regex=True)
+                           + " row " + d["_row"].astype("string")),
+            }))
+        df = df.loc[~dup]
+    q = concat(quarantine, empty_quarantine())
+    return df.reset_index(drop=True), q, concat(repairs, empty_repairs())

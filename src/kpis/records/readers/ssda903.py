@@ -1,0 +1,98 @@
+"""SSDA903 episode repairs and allocation de-duplication (the 903 tables themselves are found
+and read by kpis.records.readers.discover from CSV or XML, with the column maps of
+data/records/ssda903_columns.yml)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpis.records.readers.parsing import empty_repairs, fmt_dates
+
+
+def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Repair SSDA903 episodes so periods of care can be counted. Rules, applied in order
+    (exact duplicates were already removed by `build_table`, action `duplicate_removed`):
+
+    1. `same_decom_resolved` - several episodes of one child start on the same DECOM (an open
+       copy from last year's return and the closed copy from this year's): keep the one with the
+       latest DEC (a closed episode beats an open one).
+    2. `open_closed_at_next_decom` - an open episode (no DEC) followed by a later episode of the
+       same child: DEC = the next DECOM, REC = X1 (the child stayed looked after).
+    3. `overlap_truncated` - DEC after the next episode's DECOM: DEC = next DECOM, REC = X1.
+    4. `gap_closed` - REC X1 (child stays looked after) but the next episode starts later:
+       DEC = next DECOM (no gap inside a period of care).
+    5. `rec_set_x1` - DEC equals the next DECOM, the next episode is not a new period (RNE not
+       S) but REC is missing or ends the period: REC = X1.
+    6. `rec_cleared_on_open` - an open episode (no DEC) carrying a REC: REC cleared.
+    Episodes are returned sorted by child and DECOM, with repairs as (child_id, action, detail).
+    """
+    ep = ep.sort_values(["child_id", "decom", "dec"], na_position="first", kind="stable")
+    logs: list[pd.DataFrame] = [empty_repairs()]
+
+    def log(mask: pd.Series, action: str, detail: pd.Series) -> None:
+        if mask.any():
+            logs.append(pd.DataFrame({"child_id": ep.loc[mask, "child_id"].astype("string"),
+                                      "action": action,
+                                      "detail": detail[mask].astype("string")}))
+
+    same = ep.duplicated(["child_id", "decom"], keep="last")
+    log(same, "same_decom_resolved",
+        "DECOM " + fmt_dates(ep["decom"]) + ": dropped copy with DEC " + fmt_dates(ep["dec"]))
+    ep = ep.loc[~same].copy()
+    ep["rec"] = ep["rec"].astype("string")
+    nxt = ep.groupby("child_id", sort=False)["decom"].shift(-1)
+    nxt_rne = ep.groupby("child_id", sort=False)["rne"].shift(-1).astype("string")
+    has_next = nxt.notna()
+    x1 = pd.Series("X1", index=ep.index, dtype="string")
+
+    m = ep["dec"].isna() & has_next
+    log(m, "open_closed_at_next_decom",
+        "DECOM " + fmt_dates(ep["decom"]) + ": open, DEC set to " + fmt_dates(nxt))
+    ep.loc[m, "dec"] = nxt[m]
+    ep.loc[m, "rec"] = x1[m]
+
+    m = has_next & (ep["dec"] > nxt)
+    log(m, "overlap_truncated", "DECOM " + fmt_dates(ep["decom"]) + ": DEC "
+        + fmt_dates(ep["dec"]) + " -> " + fmt_dates(nxt))
+    ep.loc[m, "dec"] = nxt[m]
+    ep.loc[m, "rec"] = x1[m]
+
+    m = has_next & (ep["rec"] == "X1").fillna(False) & (ep["dec"] < nxt)
+    log(m, "gap_closed", "DECOM " + fmt_dates(ep["decom"]) + ": DEC " + fmt_dates(ep["dec"])
+        + " -> " + fmt_dates(nxt))
+    ep.loc[m, "dec"] = nxt[m]
+
+    m = (has_next & (ep["dec"] == nxt) & (nxt_rne != "S").fillna(True)
+         & (ep["rec"] != "X1").fillna(True))
+    log(m, "rec_set_x1", "DECOM " + fmt_dates(ep["decom"]) + ": REC "
+        + ep["rec"].fillna("blank") + " -> X1 (next episode continues the period)")
+    ep.loc[m, "rec"] = x1[m]
+
+    m = ep["dec"].isna() & ep["rec"].notna()
+    log(m, "rec_cleared_on_open", "DECOM " + fmt_dates(ep["decom"]) + ": open episode had REC "
+        + ep["rec"].fillna(""))
+    ep.loc[m, "rec"] = pd.NA
+    return ep.reset_index(drop=True), pd.concat(logs, ignore_index=True)
+
+
+def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SWEpisodes from the 903 and allocation files describe the same allocations: keep one row
+    per (child, worker, start). Copies that differ only in their end date (an open copy from an
+    earlier extract and the closed one) keep the latest end - a closed allocation beats an open
+    one - and each dropped copy is logged (`duplicate_allocation_resolved`); exact copies were
+    merged already (`duplicate_removed`)."""
+    sw = sw.sort_values(["child_id", "start", "end"], na_position="first", kind="stable")
+    dup = sw.duplicated(["child_id", "sw_id", "start"], keep="last")
+    log = empty_repairs()
+    if dup.any():
+        d = sw.loc[dup]
+        log = pd.DataFrame({
+            "child_id": d["child_id"].astype("string"),
+            "action": "duplicate_allocation_resolved",
+            "detail": ("worker " + d["sw_id"].astype("string") + " from "
+                       + fmt_dates(d["start"]) + ": dropped copy ending "
+                       + fmt_dates(d["end"]) + ", kept the later end").astype("string")})
+    return sw.loc[~dup].reset_index(drop=True), log.reset_index(drop=True)
+
+
+__all__ = ["repair_episodes", "dedupe_allocations"]

@@ -1,0 +1,108 @@
+"""What each output of a report run depends on, declared in one place, and when it is stale.
+
+An `Output` names its target (a file, or a folder of files) and its dependencies: files, folders
+of input data, kpis package data and kpis modules (found through the import system, so renaming
+a module without updating its declaration is an error, never a silent "up to date"). An output
+is rebuilt when it is missing or any dependency file is newer than it. A dependency that does
+not exist is an error (InputError naming it). `Output.files()` lists every dependency file, so a
+content hash can later be computed from the same declaration.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kpis import paths
+from kpis.errors import InputError
+
+
+@dataclass(frozen=True)
+class Dep:
+    """One dependency: `path` (a file or folder) and, for a folder, the glob of files that
+    count. `what` says in words what it is (for messages)."""
+
+    path: Path
+    pattern: str = "**/*"
+    what: str = "file"
+
+    def files(self) -> list[Path]:
+        """Every file of this dependency, sorted; InputError if the path does not exist."""
+        if not self.path.exists():
+            raise InputError(self.path, f"{self.what} not found (a declared dependency)")
+        if self.path.is_file():
+            return [self.path]
+        return sorted(p for p in self.path.glob(self.pattern)
+                      if p.is_file() and "__pycache__" not in p.parts)
+
+
+def file(path: str | Path) -> Dep:
+    return Dep(Path(path), what="file")
+
+
+def folder(path: str | Path, pattern: str = "**/*") -> Dep:
+    return Dep(Path(path), pattern, what="folder")
+
+
+def package_data(name: str) -> Dep:
+    """A file or folder of kpis' package data (src/kpis/data/<name>)."""
+    return Dep(Path(str(resources.files("kpis").joinpath("data", *name.split("/")))),
+               what="package data")
+
+
+def module(dotted: str) -> Dep:
+    """A kpis module or subpackage, located by the import system (a package: all its .py)."""
+    spec = importlib.util.find_spec(dotted)
+    if spec is None or spec.origin is None:
+        raise InputError(dotted, "module not found (a declared dependency)")
+    origin = Path(spec.origin)
+    if spec.submodule_search_locations:  # a package: every module in it
+        return Dep(origin.parent, "**/*.py", what="module")
+    return Dep(origin, what="module")
+
+
+@dataclass(frozen=True)
+class Output:
+    """A built output and what it depends on."""
+
+    name: str
+    target: Path
+    deps: tuple[Dep, ...]
+
+    def files(self) -> list[Path]:
+        """Every dependency file (raises InputError for a missing dependency)."""
+        return [f for d in self.deps for f in d.files()]
+
+    def built_at(self) -> float | None:
+        """When the target was written (a folder: its newest file); None if absent or empty."""
+        t = self.target
+        if t.is_file():
+            return t.stat().st_mtime
+        if t.is_dir():
+            return max((p.stat().st_mtime for p in t.rglob("*") if p.is_file()), default=None)
+        return None
+
+    def stale(self) -> bool:
+        """True when the target is missing, or older than any dependency file. Every
+        dependency is checked to exist even when the target is missing."""
+        newest = max((f.stat().st_mtime for f in self.files()), default=0.0)
+        built = self.built_at()
+        return built is None or newest > built
+
+
+def declared(raw: Path, processed: Path) -> dict[str, Output]:
+    """The outputs of a report run and their dependencies: the one place they are declared."""
+    raw, processed = Path(raw), Path(processed)
+    synthetic = paths.synthetic_beside(processed)
+    return {
+        "scorecard": Output("scorecard", processed / paths.SCORECARD_CSV, (
+            folder(raw, "*.csv"), package_data("catalogue"), package_data("scorecard"),
+            module("kpis.scorecard"), module("kpis.catalogue"), module("kpis.files"))),
+        "synthetic": Output("synthetic council", synthetic, (
+            module("kpis.synth"), module("kpis.files"))),
+        "computed": Output("computed series", processed / paths.COMPUTED_SYNTHETIC, (
+            folder(synthetic), package_data("catalogue"), package_data("records"),
+            module("kpis.records"), module("kpis.catalogue"), module("kpis.files"))),
+    }

@@ -1,0 +1,130 @@
+"""Which notebooks a report run executes, with which parameters: planned from reports.yml.
+
+`src/kpis/data/reports.yml` lists each report, its notebook and its parameter sets (see the
+comments at its top). `-p NAME VALUE` overrides are checked against the notebooks' parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kpis import catalogue
+from kpis.errors import InputError
+
+REPORTS_YML = "reports.yml"
+
+
+@dataclass
+class Job:
+    """One notebook execution: the source notebook, the report name and its parameters."""
+
+    name: str
+    notebook: Path
+    parameters: dict[str, Any]
+    title: str
+    status: str = "pending"
+    seconds: float = 0.0
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+    computed: bool = False  # takes the synthetic council's computed series
+
+
+@cache
+def report_set() -> tuple[dict[str, Any], ...]:
+    """The reports of reports.yml, in order."""
+    text = resources.files("kpis").joinpath("data", REPORTS_YML).read_text(encoding="utf-8")
+    return tuple(yaml.safe_load(text)["reports"])
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """Default parameters of a notebook (from its `parameters` cell), via papermill."""
+    import papermill
+
+    return {k: v["default"] for k, v in papermill.inspect_notebook(str(path)).items()}
+
+
+def coerce(value: str, default: Any) -> Any:
+    """Convert a -p value to the type of the notebook's default literal."""
+    if isinstance(default, str) and default.startswith(("'", '"')):
+        return value
+    try:
+        literal = json.loads(default) if isinstance(default, str) else default
+    except (ValueError, TypeError):
+        return value
+    for typ in (bool, int, float):
+        if isinstance(literal, typ):
+            if typ is bool:
+                return value.lower() in {"1", "true", "yes"}
+            try:
+                return typ(value)
+            except ValueError as err:
+                raise InputError("-p", f"{value!r} is not a valid {typ.__name__}") from err
+    return value
+
+
+def default_value(literal: Any) -> Any:
+    """A parameter default as papermill reports it (source text) -> Python value."""
+    if isinstance(literal, str):
+        try:
+            return json.loads(literal)
+        except ValueError:
+            return literal.strip("'\"")
+    return literal
+
+
+def _runs(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, title, parameters) of each run of one report entry."""
+    params = dict(report.get("parameters") or {})
+    if report.get("for_each") is None:
+        return [(report["name"], report["title"], params)]
+    if report["for_each"] != "domains":
+        raise InputError(REPORTS_YML, f"unknown for_each {report['for_each']!r} in report "
+                                      f"{report['name']!r} (known: domains)")
+    out = []
+    for _, d in catalogue.domains().iterrows():
+        fill = {"slug": d["slug"], "domain": d["domain"]}
+        out.append((report["name"].format(**fill), report["title"].format(**fill),
+                    {k: v.format(**fill) if isinstance(v, str) else v
+                     for k, v in params.items()}))
+    return out
+
+
+def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> list[Job]:
+    """The jobs of a report run, in reports.yml's order.
+
+    Overrides are checked against the notebooks' parameters: a name no notebook has is an
+    InputError; a known name is passed to every notebook that has it."""
+    reports = report_set()
+    sources = {r["notebook"]: notebooks / f"{r['notebook']}.ipynb" for r in reports}
+    missing = [str(p) for p in sources.values() if not p.exists()]
+    if missing:
+        raise InputError(missing[0], "notebook not found")
+    params = {n: notebook_parameters(p) for n, p in sources.items()}
+    known = set().union(*params.values())
+    for name, _ in overrides:
+        if name not in known:
+            raise InputError("-p", f"unknown parameter {name!r}; notebooks take: "
+                                   f"{', '.join(sorted(known))}")
+    jobs = []
+    for r in reports:
+        nb = r["notebook"]
+        unknown = set(r.get("parameters") or {}) - set(params[nb])
+        if unknown:
+            raise InputError(REPORTS_YML, f"report {r['name']!r}: notebook {nb!r} has no "
+                                          f"parameter {', '.join(sorted(unknown))}")
+        for name, title, fixed in _runs(r):
+            given = {k: coerce(v, params[nb][k]) for k, v in overrides if k in params[nb]}
+            jobs.append(Job(name, sources[nb], {**fixed, **given}, title,
+                            computed=bool(r.get("computed"))))
+    if only:
+        jobs = [j for j in jobs if any(o in j.name for o in only)]
+        if not jobs:
+            raise InputError("--only", f"no report name contains {only!r}")
+    return jobs

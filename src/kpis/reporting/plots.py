@@ -1,0 +1,262 @@
+"""Charts for the reports (matplotlib + seaborn). Every chart has a title, units on its axes
+and a caption drawn into the figure, and reads without colour: baseline, latest, target and
+benchmark have different marker shapes, and values are written beside the markers."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from kpis.reporting.fmt import fmt_value, label, period_label
+
+sns.set_theme(style="whitegrid", context="notebook")
+UNIT_AXIS = {"percent": "per cent (%)", "children": "children", "audits": "audits per month",
+             "children per FTE": "children per FTE social worker"}
+DIRECTION_COLOURS = {"improved": "#1b7837", "worsened": "#b2182b"}
+
+
+def _axis_label(unit: str) -> str:
+    return UNIT_AXIS.get(unit, unit)
+
+
+def _finish(fig: Figure, title: str, caption: str, width: int = 110) -> Figure:
+    """Title on top, wrapped caption at the bottom, layout tightened around both."""
+    fig.suptitle(textwrap.fill(title, 85), fontsize=13, fontweight="bold", x=0.01, ha="left")
+    wrapped = textwrap.fill(caption, width)
+    n = wrapped.count("\n") + 1
+    h = fig.get_figheight()
+    bottom = min(0.45, (0.22 * n + 0.15) / h)
+    fig.text(0.01, 0.01, wrapped, fontsize=9, va="bottom", ha="left", style="italic")
+    fig.tight_layout(rect=(0, bottom, 1, 1 - 0.45 / h))
+    return fig
+
+
+def show(fig: Figure) -> None:
+    """Display a figure once in a notebook and free it."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def dumbbell(dist: pd.DataFrame, title: str, caption: str = "") -> Figure:
+    """Baseline (open circle) → latest (filled circle, arrow) per indicator, with the target
+    (black bar) and headline benchmark (grey diamond). One unit per chart: pass rows with a
+    single unit (use `dumbbells` to split). Rows without a latest value are left out."""
+    d = dist[dist["latest"].notna()].reset_index(drop=True)
+    unit = d["unit"].iloc[0] if len(d) else ""
+    n = max(len(d), 1)
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.75 * n + 1.2))
+    y = np.arange(len(d))[::-1]
+    for yi, (_, r) in zip(y, d.iterrows(), strict=True):
+        colour = DIRECTION_COLOURS.get(r["direction"], "#4d4d4d")
+        if not math.isnan(r["baseline"]):
+            ax.annotate("", xy=(r["latest"], yi), xytext=(r["baseline"], yi),
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2,
+                                    "shrinkA": 5, "shrinkB": 6})
+        ax.annotate(fmt_value(r["latest"], unit), (r["latest"], yi), xytext=(0, 8),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.scatter(d["baseline"], y, s=70, facecolors="white", edgecolors="black", zorder=3,
+               marker="o", label="baseline")
+    ax.scatter(d["latest"], y, s=70, color="black", zorder=4, marker="o", label="latest")
+    ax.scatter(d["target"], y, s=260, color="black", marker="|", linewidths=3, zorder=5,
+               label="target")
+    ax.scatter(d["benchmark"], y, s=60, color="#7f7f7f", marker="D", zorder=4,
+               label="benchmark")
+    ylabels = [textwrap.fill(label(r), 45) + f"\n[{r['direction']}, RAG {r['rag']}]"
+               for _, r in d.iterrows()]
+    ax.set_yticks(y, ylabels, fontsize=8)
+    ax.set_xlabel(_axis_label(unit))
+    if unit == "percent":
+        lo = np.nanmin(d[["baseline", "latest", "target", "benchmark"]].to_numpy(float))
+        ax.set_xlim(max(0, min(lo, 100) - 8), 103)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8)
+    return _finish(fig, title, caption)
+
+
+def dumbbells(dist: pd.DataFrame, title: str, caption: str = "") -> list[Figure]:
+    """One dumbbell chart per unit of measure (percent first)."""
+    d = dist[dist["latest"].notna()]
+    units = sorted(d["unit"].unique(), key=lambda u: (u != "percent", u))
+    figs = []
+    for u in units:
+        part = d[d["unit"].eq(u)]
+        t = title if len(units) == 1 else f"{title} ({_axis_label(u)})"
+        figs.append(dumbbell(part, t, caption))
+    return figs
+
+
+def direction_bars(summary: pd.DataFrame, title: str = "Direction of travel by domain",
+                   caption: str = "") -> Figure:
+    """Stacked horizontal bars per domain: improved / no material change / worsened /
+    no comparison, each with its own hatching and the count written in the bar."""
+    cols = ["improved", "no material change", "worsened", "no comparison"]
+    hatches = ["", "..", "//", "xx"]
+    colours = ["#1b7837", "#bababa", "#b2182b", "#ffffff"]
+    s = summary[cols].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.45 * len(s) + 1))
+    left = np.zeros(len(s))
+    for c, h, col in zip(cols, hatches, colours, strict=True):
+        vals = s[c].to_numpy(float)
+        bars = ax.barh(s.index, vals, left=left, color=col, hatch=h, edgecolor="black",
+                       label=c)
+        for b, v in zip(bars, vals, strict=True):
+            if v:
+                ax.text(b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2,
+                        f"{int(v)}", ha="center", va="center", fontsize=8,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        left += vals
+    ax.set_xlabel("indicator lines (count)")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8)
+    return _finish(fig, title, caption)
+
+
+def trend(monthly: pd.DataFrame, title: str, caption: str = "", unit: str = "percent",
+          target: float | None = None, benchmarks: dict[str, float] | None = None,
+          by: str = "org_unit") -> Figure:
+    """Monthly series (columns period, value and `by`) as lines with markers, with the target
+    (dashed) and benchmarks (dotted) as labelled horizontal lines."""
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    m = monthly.assign(month=pd.to_datetime(monthly["period"], format="%Y-%m"))
+    sns.lineplot(data=m, x="month", y="value", hue=by, style=by, markers=True, dashes=False,
+                 ax=ax)
+    ends = []
+    if target is not None and not math.isnan(target):
+        ax.axhline(target, color="black", ls="--", lw=1.5)
+        ends.append((target, f"target {fmt_value(target, unit)}"))
+    for name, v in (benchmarks or {}).items():
+        if v is not None and not math.isnan(v):
+            ax.axhline(v, color="#555555", ls=":", lw=1.5)
+            ends.append((v, f"benchmark {name} {fmt_value(v, unit)}"))
+    for v, text in ends:
+        ax.annotate(text, (1.0, v), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlabel("month end")
+    ax.set_ylabel(_axis_label(unit))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8)
+    return _finish(fig, title, caption)
+
+
+def team_bars(team_latest: pd.DataFrame, title: str, caption: str = "", unit: str = "percent",
+              target: float | None = None) -> Figure:
+    """Latest value per team (columns org_unit, value), value written on each bar, target as
+    a dashed line."""
+    t = team_latest.sort_values("value")
+    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.4 * len(t) + 1))
+    bars = ax.barh(t["org_unit"], t["value"], color="#8da0cb", edgecolor="black")
+    for b, v in zip(bars, t["value"], strict=True):
+        ax.text(b.get_width(), b.get_y() + b.get_height() / 2, " " + fmt_value(v, unit),
+                va="center", fontsize=8)
+    if target is not None and not math.isnan(target):
+        ax.axvline(target, color="black", ls="--", lw=1.5,
+                   label=f"target {fmt_value(target, unit)}")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel(_axis_label(unit))
+    return _finish(fig, title, caption)
+
+
+def timeline(series: pd.DataFrame, title: str, caption: str = "") -> Figure:
+    """Dated figures of several indicators (distance.series output) on a time axis: one marker
+    shape per indicator, values written beside the points. One unit per chart."""
+    s = series.dropna(subset=["value"]).assign(
+        when=lambda x: pd.to_datetime(x["period"], format="%Y-%m"),
+        name=lambda x: [textwrap.fill(label(r), 50) for _, r in x.iterrows()],
+    )
+    unit = s["unit"].iloc[0] if len(s) else ""
+    fig, ax = plt.subplots(figsize=(10, 6))
+    markers = ["o", "s", "^", "D", "v", "P"]
+    for i, (name, g) in enumerate(s.groupby("name", sort=False)):
+        ax.plot(g["when"], g["value"], marker=markers[i % len(markers)], ms=8, lw=1.5,
+                label=name)
+        for w, v in zip(g["when"], g["value"], strict=True):
+            ax.annotate(fmt_value(v, unit), (w, v), xytext=(6, 4), textcoords="offset points",
+                        fontsize=8)
+    ax.set_xlabel("period of the figure")
+    ax.set_ylabel(_axis_label(unit))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
+    periods = sorted(s["period"].unique())
+    ax.set_xticks(pd.to_datetime(periods, format="%Y-%m"), [period_label(p) for p in periods],
+                  fontsize=8)
+    return _finish(fig, title, caption)
+
+
+def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
+                     indicator_ids: list[str] | tuple[str, ...]) -> None:
+    """Display, for each indicator in `indicator_ids` that the computed monthly series holds,
+    the council's monthly trend against the scorecard's target and benchmarks, then the latest
+    month by team. Workers are never shown (kpis.reporting.load.load_computed drops them)."""
+    from IPython.display import Markdown, display
+
+    if computed is None or computed.empty:
+        display(Markdown("_No computed monthly series was given (parameter `computed_path`), "
+                         "so there is no monthly trend in this report._"))
+        return
+    computed = computed[computed["level"].isin(["council", "team"])]
+    council_name = ", ".join(computed["council"].astype(str).unique()[:3])
+    shown = 0
+    for iid in indicator_ids:
+        c = computed[computed["indicator_id"].eq(iid) & computed["breakdown"].eq("")]
+        council = c[c["level"].eq("council")].dropna(subset=["value"])
+        if council.empty:
+            continue
+        shown += 1
+        name, unit = council["indicator"].iloc[0], council["unit"].iloc[0]
+        ref = dist[dist["indicator_id"].eq(iid) & dist["breakdown"].eq("")]
+        target = float(ref["target"].iloc[0]) if len(ref) else float("nan")
+        benches = {}
+        if len(ref):
+            for col in [k for k in ref.columns if k.startswith("benchmark: ")]:
+                benches[col.removeprefix("benchmark: ")] = float(ref[col].iloc[0])
+        first, last = council["period"].min(), council["period"].max()
+        display(Markdown(f"### {name}"))
+        show(trend(
+            council.assign(org_unit=council_name), f"{name}: monthly, {period_label(first)} to "
+            f"{period_label(last)}",
+            f"Monthly values computed by kpis compute from the child-level records of "
+            f"{council_name} (a synthetic council, not Gloucestershire's data). Dashed line: "
+            f"the scorecard target; dotted lines: the scorecard benchmarks.",
+            unit=unit, target=target, benchmarks=benches))
+        teams = c[c["level"].eq("team") & c["period"].eq(last)].dropna(subset=["value"])
+        if len(teams):
+            show(team_bars(
+                teams, f"{name}: by team, {period_label(last)}",
+                f"Latest month by team in {council_name} (synthetic). Dashed line: the "
+                f"scorecard target. Teams with no figure that month are left out.",
+                unit=unit, target=target))
+    if not shown:
+        display(Markdown("_The computed series has none of these indicators._"))
+
+
+def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") -> Figure:
+    """Percentages computed from child-level records (filled circle, value written) against the
+    published figure for the same month (open square) and the target (black bar), one line per
+    indicator (`kpis.reporting.compare.computed_vs_scorecard` rows with unit percent)."""
+    d = table[table["unit"].eq("percent") & table["computed"].notna()].reset_index(drop=True)
+    n = max(len(d), 1)
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.5 * n + 1.2))
+    y = np.arange(len(d))[::-1]
+    ax.hlines(y, d[["computed", "published"]].min(axis=1), d[["computed", "published"]].max(axis=1),
+              color="#999999", lw=1.5, zorder=2)
+    ax.scatter(d["published"], y, s=70, facecolors="white", edgecolors="black", marker="s",
+               zorder=3, label="published (Appendix 1)")
+    ax.scatter(d["computed"], y, s=60, color="black", marker="o", zorder=4,
+               label="computed from records")
+    ax.scatter(d["target"], y, s=220, color="black", marker="|", linewidths=3, zorder=5,
+               label="target")
+    for yi, v in zip(y, d["computed"], strict=True):
+        ax.annotate(fmt_value(v, "percent"), (v, yi), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=8)
+    ax.set_yticks(y, [textwrap.fill(label(r), 50) for _, r in d.iterrows()], fontsize=8)
+    ax.set_xlabel(_axis_label("percent"))
+    ax.set_xlim(0, 103)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
+    return _finish(fig, title, caption)

@@ -1,0 +1,1 @@
+"""Synthetic councils in the real file formats: params, simulate, workforce, files, generate."""
