@@ -317,6 +317,21 @@ def fte_range() -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _parse_fte(frame: pd.DataFrame, raw: pd.Series,
+               ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """FTE as a number; a census leaver's FTE 0 (or blank) replaced by FTE30 when that is in
+    range. Returns (FTE, unreadable mask, replaced-by-FTE30 mask, FTE30)."""
+    parsed, bad = parse_number(raw)
+    lo, hi = fte_range()
+    if "fte30" not in frame.columns:
+        return parsed, bad, pd.Series(False, index=frame.index), parsed
+    f30, _ = parse_number(frame["fte30"])
+    ended = parse_dates(frame["end_date"])[0].notna() if "end_date" in frame \
+        else pd.Series(True, index=frame.index)
+    use = ((parsed <= lo) | parsed.isna()) & ~bad & (f30 > lo) & (f30 <= hi) & ended
+    return parsed.mask(use, f30), bad, use, f30
+
+
 def parse_frame(
     frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
     file: str, sheet: str,
@@ -385,17 +400,10 @@ def parse_frame(
             parsed, bad = parse_number(raw)
             flag(bad, BAD_NUMBER, field)
         elif kind == "fte":
-            parsed, bad = parse_number(raw)
+            parsed, bad, use, f30 = _parse_fte(frame, raw)
+            repair(use & reason.isna(), "fte_from_fte30", "FTE " + _text(raw).fillna("blank")
+                   + " -> FTE30 " + f30.astype("string").fillna(""))
             lo, hi = fte_range()
-            if "fte30" in frame.columns:
-                f30, _ = parse_number(frame["fte30"])
-                ended = parse_dates(frame["end_date"])[0].notna() if "end_date" in frame \
-                    else pd.Series(True, index=frame.index)
-                use = ((parsed <= lo) | parsed.isna()) & ~bad & (f30 > lo) & (f30 <= hi) & ended
-                repair(use & reason.isna(), "fte_from_fte30",
-                       "FTE " + _text(raw).fillna("blank") + " -> FTE30 "
-                       + f30.astype("string").fillna(""))
-                parsed = parsed.mask(use, f30)
             flag(bad, BAD_NUMBER, field)
             flag(parsed.isna(), MISSING_VALUE, field)
             flag((parsed <= lo) | (parsed > hi), FTE_RANGE, field)
