@@ -16,8 +16,25 @@ from kpis import log, paths
 from kpis.errors import InputError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {n}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpis", description=__doc__.splitlines()[0])
+    p = _Parser(prog="kpis", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="count", default=0, help="more detail (debug log)")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = p.add_subparsers(dest="command", required=True)
@@ -56,13 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--from", dest="start", default=None, help="first month-end, YYYY-MM")
     m.add_argument("--to", dest="end", default=None, help="last month-end, YYYY-MM")
     m.add_argument("--levels", default="council,team,worker")
-    m.add_argument("--jobs", type=int, default=None,
+    m.add_argument("--jobs", type=_positive, default=None,
                    help="councils processed at once (default: one per CPU)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # a bad argument (one line printed) or --help
+        return int(stop.code or 0) if isinstance(stop.code, int | None) else 2
     log.setup(-1 if args.quiet else args.verbose)
     try:
         if args.command == "clean":
@@ -77,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(err, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # temporary files are removed on the way out (kpis.io)
+        print("interrupted: no output written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,6 +14,22 @@ LOGGER = "kpis"
 _HANDLER_FLAG = "_kpis_cli_handler"
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at the time of each line (not the stream it was set up
+    with: that one may since have been closed or replaced, e.g. by a test's capture)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def setup(verbosity: int = 0) -> None:
     """Configure the `kpis` logger: verbosity -1 (quiet) shows warnings only, 0 progress lines,
     1 or more debug detail. Safe to call again (replaces the handler it added before)."""
@@ -21,7 +37,7 @@ def setup(verbosity: int = 0) -> None:
     logger = logging.getLogger(LOGGER)
     for h in [h for h in logger.handlers if getattr(h, _HANDLER_FLAG, False)]:
         logger.removeHandler(h)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(logging.Formatter(
         "%(message)s" if verbosity <= 0 else "%(levelname)s %(name)s: %(message)s"))
     setattr(handler, _HANDLER_FLAG, True)

@@ -149,16 +149,15 @@ def test_missing_required_column(tmp_path: Path) -> None:
     assert "Date of referral" in str(err.value)
 
 
-def test_missing_required_list(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as err:
-        read_council(make_council(tmp_path / "c", annex={"S47.csv": None}))
-    assert "list 5" in str(err.value)
+def test_missing_list_is_a_partial_delivery(tmp_path: Path) -> None:
+    r = read_council(make_council(tmp_path / "c", annex={"S47.csv": None}))
+    assert r.records.s47.empty and len(r.records.referrals) == 1 and r.quarantine.empty
 
 
-def test_missing_required_903_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as err:
-        read_council(make_council(tmp_path / "c", ssda={"episodes.csv": None}))
-    assert "episodes" in str(err.value)
+def test_missing_903_file_is_a_partial_delivery(tmp_path: Path) -> None:
+    r = read_council(make_council(tmp_path / "c", ssda={"episodes.csv": None}))
+    assert r.records.episodes.empty and len(r.records.contacts) == 1
+    assert r.records.children["child_id"].tolist() == ["C1"]
 
 
 def test_missing_required_903_column(tmp_path: Path) -> None:
@@ -266,16 +265,14 @@ def test_read_input_empty_dir(tmp_path: Path) -> None:
         read_input(tmp_path)
 
 
-def test_non_utf8_csv_names_file_row_and_says_what_to_do(tmp_path: Path) -> None:
+def test_windows_1252_csv_is_read_and_the_fallback_noted(tmp_path: Path) -> None:
     from kpis.records.readers.parsing import read_csv_source
 
     path = tmp_path / "episodes.csv"
     path.write_bytes("CHILD,DECOM\nC1,01/04/2020\nC2,02/04/2020 \u2013\n".encode("cp1252"))
-    with pytest.raises(InputError) as info:
-        read_csv_source(path)
-    err = info.value
-    assert (err.row, str(err.file)) == (3, str(path))
-    assert "not UTF-8 text (byte 0x96); save it as UTF-8" in err.message
+    src = read_csv_source(path)
+    assert src.frame["DECOM"].tolist() == ["01/04/2020", "02/04/2020 \u2013"]
+    assert src.notes == ["episodes.csv: not UTF-8, read as Windows-1252"]
 
 
 def test_flat_layout_files_at_the_top_and_folders_named_differently(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpis.errors import InputError
-from kpis.files import write_all
+from kpis.files import neutralise_csv, write_all
 from kpis.log import progress
 from kpis.records.engine import LEVELS
 from kpis.records.readers import (
@@ -45,13 +45,16 @@ class ComputeResult:
     repairs: pd.DataFrame
     rows_read: dict[str, dict[str, int]] = field(default_factory=dict)  # council -> table -> n
     timings: dict[str, float] = field(default_factory=dict)
+    #: council -> {"rows_in", "blank", "merged", "extract_date", "notes", "not_computed",
+    #: "months"}: the accounting and notes of the run summary
+    accounts: dict[str, dict] = field(default_factory=dict)
 
 
 def _month(text: str | None, flag: str) -> pd.Timestamp | None:
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}", str(text)):
-        raise InputError(flag, f"expected YYYY-MM, got {text!r}")
+    if not re.fullmatch(r"\d{4}-\d{2}", str(text)) or not 1 <= int(str(text)[5:]) <= 12:
+        raise InputError(flag, f"expected YYYY-MM (month 01-12), got {text!r}")
     return pd.Timestamp(f"{text}-01") + pd.offsets.MonthEnd(0)
 
 
@@ -116,6 +119,7 @@ class CouncilResult:
     rows_read: dict[str, int]
     read_s: float
     compute_s: float
+    account: dict = field(default_factory=dict)
 
 
 def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
@@ -131,16 +135,65 @@ def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ..
     if latest_only:
         return _latest_date([r])
     figures = engine.compute(r.records, me, levels=levels)
+    figures, missing = mark_not_computed(figures, r)
     t2 = time.perf_counter()
     council = r.records.council
     return CouncilResult(council, figures, r.quarantine.assign(council=council),
-                         r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1)
+                         r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1,
+                         _account(r, missing, figures))
+
+
+def _inputs() -> dict:
+    from kpis.records.readers.parsing import load_yaml
+
+    return load_yaml("indicator_inputs.yml")
+
+
+def not_computed(r: ReadResult) -> dict[str, list[str]]:
+    """indicator id -> the files it needs that the delivery lacks
+    (data/records/indicator_inputs.yml)."""
+    cfg = _inputs()
+    out = {}
+    for ind, tables in cfg["indicators"].items():
+        lacking = [cfg["tables"][t] for t in tables if not len(getattr(r.records, t))]
+        if lacking:
+            out[ind] = lacking
+    return out
+
+
+NOT_COMPUTED = "not computed"
+
+
+def mark_not_computed(figures: pd.DataFrame, r: ReadResult,
+                      ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """An indicator whose records are absent is not computed: its team and worker rows go, its
+    council rows keep no value, flag `not computed` and a note naming the file it needs."""
+    missing = not_computed(r)
+    if not missing or figures.empty:
+        return figures, missing
+    ind = figures["indicator_id"]
+    gone = ind.isin(list(missing))
+    figures = figures.loc[~gone | (figures["level"] == "council")].copy()
+    gone = figures["indicator_id"].isin(list(missing))
+    figures.loc[gone, ["value", "numerator", "denominator"]] = float("nan")
+    figures.loc[gone, "flag"] = NOT_COMPUTED
+    figures.loc[gone, "note"] = NOT_COMPUTED + ": needs " + figures.loc[
+        gone, "indicator_id"].map(lambda i: " and ".join(missing[i]))
+    return figures.reset_index(drop=True), missing
+
+
+def _account(r: ReadResult, missing: dict[str, list[str]], figures: pd.DataFrame) -> dict:
+    periods = figures["period"] if len(figures) else pd.Series(dtype=str)
+    return {"rows_in": r.rows_in, "blank": r.blank_rows, "merged": r.merged, "kept": r.rows_kept,
+            "quarantined": len(r.quarantine), "extract_date": r.extract_date,
+            "notes": list(r.notes), "not_computed": missing,
+            "months": (str(periods.min()), str(periods.max())) if len(periods) else None}
 
 
 def _effective_jobs(jobs: int | None, n_councils: int) -> int:
     jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
     if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs}")
+        raise InputError("--jobs", f"must be 1 or more, got {jobs}")
     if multiprocessing.current_process().daemon:  # daemonic processes cannot have children
         return 1
     return max(1, min(jobs, n_councils))
@@ -215,10 +268,11 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         from kpis.records import engine
 
         f = engine.compute(r.records, me, levels=lv)
+        f, missing = mark_not_computed(f, r)
         c = r.records.council
         results = [CouncilResult(c, f, r.quarantine.assign(council=c),
                                  r.repairs.assign(council=c), r.rows_read, t1 - t,
-                                 time.perf_counter() - t1)]
+                                 time.perf_counter() - t1, _account(r, missing, f))]
         del r
     else:
         me = month_ends(start, end)
@@ -235,7 +289,8 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         columns=["council", *REPAIR_COLUMNS])
     return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
                          {"read": read_s, "compute": compute_s,
-                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs)})
+                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs)},
+                         {r.council: r.account for r in results})
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -254,12 +309,12 @@ def write_result(result: ComputeResult, out: Path) -> list[Path]:
         if out.suffix.lower() == ".parquet":
             figures.to_parquet(tmp, index=False)
         else:
-            figures.to_csv(tmp, index=False)
+            neutralise_csv(figures).to_csv(tmp, index=False)
 
     write_all({
         out: write_figures,
-        q_path: lambda tmp: result.quarantine.to_csv(tmp, index=False),
-        r_path: lambda tmp: result.repairs.to_csv(tmp, index=False),
+        q_path: lambda tmp: neutralise_csv(result.quarantine).to_csv(tmp, index=False),
+        r_path: lambda tmp: neutralise_csv(result.repairs).to_csv(tmp, index=False),
     })
     return [out, q_path, r_path]
 
@@ -271,7 +326,27 @@ def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str
     for rows in result.rows_read.values():
         for t, n in rows.items():
             totals[t] = totals.get(t, 0) + n
-    lines.append("  rows read: " + ", ".join(f"{t} {n:,}" for t, n in totals.items()))
+    lines.append("  rows read: " + ", ".join(f"{t} {n:,}" for t, n in totals.items() if n))
+    acc = result.accounts
+    if acc:
+        n_in = sum(a["rows_in"] for a in acc.values())
+        blank = sum(a["blank"] for a in acc.values())
+        merged = sum(a["merged"] for a in acc.values())
+        nq = sum(a["quarantined"] for a in acc.values())
+        kept = sum(a["kept"] for a in acc.values())
+        lines.append(f"  rows in: {n_in:,} = read {kept:,} + quarantined "
+                     f"{nq:,} + blank rows dropped {blank:,} + duplicates merged {merged:,}")
+        for council, a in acc.items():
+            who = f"{council}: " if len(acc) > 1 else ""
+            if a["extract_date"] is not None:
+                months = a["months"]
+                span = f"; months {months[0]} to {months[1]}" if months else ""
+                lines.append(f"  {who}extract date {a['extract_date']:%Y-%m-%d} (latest activity"
+                             f", outliers and dates after today left out){span}")
+            for ind, needs in a["not_computed"].items():
+                lines.append(f"  {who}not computed: {ind} (needs {' and '.join(needs)})")
+            for note in a["notes"]:
+                lines.append(f"  {who}note: {note}")
     q = result.quarantine
     if len(q):
         by = q["reason"].value_counts().sort_index()
@@ -296,14 +371,48 @@ def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str
     return "\n".join(lines)
 
 
+def check_out(out: Path, inputs: Path) -> None:
+    """Refuse an output path kpis cannot or must not write (before any work is done): a folder,
+    a path under a file, a read-only place, or one of the input files (nor may the quarantine
+    or repairs file beside it be one)."""
+    from kpis.records.readers.discover import data_files
+
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(out, "--out is a folder; give a file name such as figures.csv")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(out, f"--out sits under {parent}, which is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(out, f"--out cannot be written: {parent} is read-only")
+            break
+    if out.exists() and not os.access(out, os.W_OK):
+        raise InputError(out, "--out cannot be written: the file is read-only")
+    inp = Path(inputs)
+    if inp.is_dir():
+        targets = {p.resolve() for p in (out, *side_paths(out))}
+        clash = [p for p in data_files(inp) if p.resolve() in targets]
+        if clash:
+            raise InputError(out, f"--out would overwrite the input file {clash[0]}; write the "
+                                  "figures somewhere else")
+
+
 def run(args: argparse.Namespace) -> int:
     """`kpis compute` (arguments: input, out, start, end, levels; see kpis.cli)."""
     t0 = time.perf_counter()
     levels = parse_levels(args.levels)
     _month(args.start, "--from")
     _month(args.end, "--to")
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
+        raise InputError("--jobs", f"must be 1 or more, got {jobs}")
+    check_out(args.out, args.input)
     result = compute_dir(args.input, args.start, args.end, levels,
                          jobs=getattr(args, "jobs", None))
-    written = write_result(result, args.out)
+    try:
+        written = write_result(result, args.out)
+    except OSError as err:
+        raise InputError(args.out, f"cannot write the output: {err.strerror or err}") from err
     progress(summary(result, written, time.perf_counter() - t0))
     return 0

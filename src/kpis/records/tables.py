@@ -13,14 +13,22 @@ Source of each table (see ../shared/reference/child-level-formats.md):
 - missing: SSDA903 missing;  oc3: SSDA903 OC3
 - sw_episodes: SSDA903 SWEpisodes format, used as the allocation history of every child open
   to social care (child -> social worker, start and end)
-- workers: the workforce file (one row per worker-role)
+- workers: the workforce file or the CSWW census (one row per worker-role)
+- the other Annex A lists and SSDA903 tables, read whole for the next indicators (columns from
+  data/records/annexa_columns.yml and data/records/ssda903_columns.yml, `EXTRA_TABLES`):
+  early_help (list 2),
+  cin (list 6: visits, closure), cla (list 8: reviews, visits, health, dental, missing, return
+  interviews), care_leavers (list 9), adoption (list 10), adopters (list 11, no child id);
+  reviews, uasc, oc2, ad1, placed_adoption, prev_perm (SSDA903)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from importlib import resources
 
 import pandas as pd
+import yaml
 
 COLUMNS: dict[str, list[str]] = {
     "children": ["child_id", "sex", "dob"],
@@ -37,6 +45,34 @@ COLUMNS: dict[str, list[str]] = {
     "workers": ["worker_id", "team", "fte", "agency", "start_date", "end_date", "role"],
 }
 
+#: Tables carried whole for the next indicators; their columns and types come from the readers'
+#: column maps (data), in the order listed there.
+EXTRA_TABLES = ("early_help", "cin", "cla", "care_leavers", "adoption", "adopters", "reviews",
+                "uasc", "oc2", "ad1", "placed_adoption", "prev_perm")
+
+
+def _extra_columns() -> tuple[dict[str, list[str]], dict[str, str]]:
+    data = resources.files("kpis").joinpath("data", "records")
+    a = yaml.safe_load(data.joinpath("annexa_columns.yml").read_text(encoding="utf-8"))
+    s = yaml.safe_load(data.joinpath("ssda903_columns.yml").read_text(encoding="utf-8"))
+    specs: dict[str, dict] = {}
+    for t, ls in a["lists"].items():
+        specs[t] = ({**a["child_columns"], **ls["columns"]} if ls.get("child_columns", True)
+                    else ls["columns"])
+    specs.update({t: ts["columns"] for t, ts in s["ssda903"].items()})
+    cols: dict[str, list[str]] = {}
+    types: dict[str, str] = {}
+    kinds = {"date": "date", "bool": "bool", "int": "float", "float": "float", "fte": "float"}
+    for t in EXTRA_TABLES:
+        cols[t] = list(specs[t])
+        for c, cs in specs[t].items():
+            types.setdefault(c, kinds.get(cs.get("type", ""), "id"))
+    return cols, types
+
+
+_EXTRA_COLUMNS, _EXTRA_TYPES = _extra_columns()
+COLUMNS.update(_EXTRA_COLUMNS)
+
 
 #: The type of every column in `COLUMNS` (one map, used by the readers and by `records_from`):
 #: "id" text, "bool" nullable boolean, "float", "date" (datetime64[ns]).
@@ -47,9 +83,13 @@ DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date",
 TYPES: dict[str, str] = {
     c: ("bool" if c in BOOL_COLUMNS else "float" if c in FLOAT_COLUMNS
         else "date" if c in DATE_COLUMNS else "id")
-    for cols in COLUMNS.values() for c in cols
+    for cols in COLUMNS.values() for c in cols if c not in _EXTRA_TYPES
 }
+TYPES.update({c: t for c, t in _EXTRA_TYPES.items() if c not in TYPES})
 ID_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "id")
+BOOL_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "bool")
+FLOAT_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "float")
+DATE_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "date")
 
 
 def empty(table: str) -> pd.DataFrame:
@@ -71,6 +111,18 @@ class Records:
     oc3: pd.DataFrame = field(default_factory=lambda: empty("oc3"))
     sw_episodes: pd.DataFrame = field(default_factory=lambda: empty("sw_episodes"))
     workers: pd.DataFrame = field(default_factory=lambda: empty("workers"))
+    early_help: pd.DataFrame = field(default_factory=lambda: empty("early_help"))
+    cin: pd.DataFrame = field(default_factory=lambda: empty("cin"))
+    cla: pd.DataFrame = field(default_factory=lambda: empty("cla"))
+    care_leavers: pd.DataFrame = field(default_factory=lambda: empty("care_leavers"))
+    adoption: pd.DataFrame = field(default_factory=lambda: empty("adoption"))
+    adopters: pd.DataFrame = field(default_factory=lambda: empty("adopters"))
+    reviews: pd.DataFrame = field(default_factory=lambda: empty("reviews"))
+    uasc: pd.DataFrame = field(default_factory=lambda: empty("uasc"))
+    oc2: pd.DataFrame = field(default_factory=lambda: empty("oc2"))
+    ad1: pd.DataFrame = field(default_factory=lambda: empty("ad1"))
+    placed_adoption: pd.DataFrame = field(default_factory=lambda: empty("placed_adoption"))
+    prev_perm: pd.DataFrame = field(default_factory=lambda: empty("prev_perm"))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "council"}

@@ -225,9 +225,10 @@ def clean(raw_dir: Path, out_dir: Path) -> pd.DataFrame:
     table, findings = build(raw_dir)
     out_dir = Path(out_dir)
     io.write_all({
-        out_dir / "scorecard.csv": lambda p: table.to_csv(p, index=False),
+        out_dir / "scorecard.csv": lambda p: io.neutralise_csv(table).to_csv(p, index=False),
         out_dir / "scorecard.parquet": lambda p: table.to_parquet(p, index=False),
-        out_dir / "inspection_findings.csv": lambda p: findings.to_csv(p, index=False),
+        out_dir / "inspection_findings.csv": lambda p: io.neutralise_csv(findings).to_csv(
+            p, index=False),
     })
     return table
 

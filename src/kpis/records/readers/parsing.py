@@ -6,7 +6,7 @@ nothing loops over rows, so the readers scale to 150 councils.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +32,10 @@ BAD_NUMBER = "unparseable number"
 DUPLICATE = "duplicate row"
 MISSING_ID = "missing child id"
 MISSING_VALUE = "missing value"
+PLACEHOLDER_DATE = "placeholder date (e.g. 31/12/9999, 01/01/1900)"
+FTE_RANGE = "FTE outside (0, 1.5]"
+CONFLICT = "conflicting duplicate"
+AFTER_EXTRACT = "date after the extract date"
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -75,66 +79,20 @@ class Source:
     sheet: str
     frame: pd.DataFrame
     first_row: int = 2
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv(dtype=str) gives
-
-
-def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
-    """Fast path of `read_csv_source`: pyarrow's CSV reader, every column as text, giving the
-    same frame as pandas (values, dtypes, column names). None - and pandas reads the file -
-    whenever the result could differ: blank or repeated headers (pandas renames them), ragged
-    rows, no data rows, bad UTF-8, or anything else pyarrow rejects."""
-    try:
-        import pyarrow as pa
-        from pyarrow import csv as pa_csv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            header = next(csv.reader(f), None)
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-    if not header or "" in header or len(set(header)) != len(header):
-        return None
-    try:
-        table = pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={h: pa.large_string() for h in header},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except Exception:  # noqa: BLE001 - anything pyarrow rejects goes to pandas
-        return None
-    if table.num_rows == 0 or table.column_names != header:
-        return None
-    return table.to_pandas(types_mapper={pa.large_string(): _STR}.get)
+    blank_rows: int = 0  # empty rows dropped (Excel's formatted ',,,,' rows), counted
+    notes: list[str] = dataclasses.field(default_factory=list)  # e.g. an encoding fallback
 
 
 def read_csv_source(path: Path) -> Source:
-    """A CSV file, every cell as text (empty string for blanks); header on line 1."""
-    frame = _read_csv_arrow(path)
-    if frame is not None:
-        return Source(str(path), "", frame, 2)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        data = Path(path).read_bytes()
-        try:
-            data.decode("utf-8-sig")
-            at = None
-        except UnicodeDecodeError as bad:
-            at = bad.start
-        row = data[:at].count(b"\n") + 1 if at is not None else None
-        byte = f" (byte 0x{data[at]:02x})" if at is not None else ""
-        raise InputError(path, f"not UTF-8 text{byte}; save it as UTF-8", row=row) from err
-    except pd.errors.ParserError as err:
-        raise InputError(path, f"cannot read CSV: {err}") from err
-    except pd.errors.EmptyDataError as err:
-        raise InputError(path, "empty file") from err
-    return Source(str(path), "", frame, 2)
+    """A CSV file, every cell as text (empty string for blanks); header on line 1. UTF-8 (BOM
+    or not) or Windows-1252 (noted); empty and ',,,,' rows dropped and counted; each row keeps
+    its editor line number (`_sheet_row`). See kpis.records.readers.textcsv."""
+    from kpis.records.readers.textcsv import read_text_csv
+
+    t = read_text_csv(Path(path))
+    frame = t.frame.copy()
+    frame.insert(0, "_sheet_row", t.lines)
+    return Source(str(path), "", frame, 2, t.blank_rows, t.notes)
 
 
 def find_header_row(raw: pd.DataFrame, marker_names: list[str], scan: int = 15) -> int | None:
@@ -157,11 +115,17 @@ def sheet_source(path: Path, sheet: str, raw: pd.DataFrame, marker_names: list[s
     frame = raw.iloc[h + 1:].copy()
     frame.columns = header
     frame = frame.loc[:, [c != "" for c in header]]
-    frame = frame.dropna(how="all")
+    if frame.shape[1]:
+        text = frame.astype("string").apply(lambda c: c.str.strip()).fillna("")
+        blank = (text == "").all(axis=1)
+    else:
+        blank = pd.Series(True, index=frame.index)
+    n_blank = int(blank.sum())
+    frame = frame.loc[~blank]
     first_row = h + 2
     # keep the original sheet row numbers even after blank rows were dropped
     frame.index = frame.index + 1  # 0-based raw index -> 1-based sheet row
-    return Source(str(path), sheet, frame.reset_index(names="_sheet_row"), first_row)
+    return Source(str(path), sheet, frame.reset_index(names="_sheet_row"), first_row, n_blank)
 
 
 def map_columns(
@@ -215,35 +179,66 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     Excel serial numbers (days since 1899-12-30, as numbers or digits).
 
     Returns (datetime64[ns] series, mask of non-blank cells that could not be read).
+    Placeholder dates (see `parse_dates_full`) are missing and not flagged here.
     Each distinct text is parsed once (dates repeat a lot), then mapped back.
     """
+    out, bad, _ = parse_dates_full(s)
+    return out, bad
+
+
+def parse_dates_full(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`parse_dates` plus a mask of placeholder dates: a year before 1901 or from 2090 on
+    (`dates` in data/records/codes.yml: 31/12/9999 and 01/01/1900 "no date" markers, Excel's day 0),
+    returned as missing, neither read nor counted unreadable."""
     codes, uniques = pd.factorize(_text(s), use_na_sentinel=True)
-    parsed, bad_u = _parse_unique_dates(pd.Series(uniques, dtype="string"))
+    parsed, bad_u, sent_u = _parse_unique_dates(pd.Series(uniques, dtype="string"))
     pos = np.where(codes >= 0, codes, len(uniques))
     out = pd.Series(np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))[pos],
                     index=s.index, dtype="datetime64[ns]")
     bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[pos], index=s.index)
-    return out, bad
+    sent = pd.Series(np.append(sent_u.to_numpy(dtype=bool), False)[pos], index=s.index)
+    return out, bad, sent
 
 
-def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`parse_dates` on distinct, stripped, non-missing texts."""
+def _date_limits() -> tuple[int, int]:
+    d = load_yaml("codes.yml").get("dates", {})
+    lo = pd.Timestamp(d.get("sentinel_before", "1901-01-01"))
+    hi = pd.Timestamp(d.get("sentinel_after", "2090-01-01"))
+    return lo.year, hi.year
+
+
+def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`parse_dates_full` on distinct, stripped, non-missing texts."""
+    lo_year, hi_year = _date_limits()
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    sent = pd.Series(False, index=t.index)
     dmy = t.str.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}").fillna(False).astype(bool)
     if dmy.any():
         v = t[dmy].str.replace(r"[.\-]", "/", regex=True)
-        out[dmy] = pd.to_datetime(v, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]")
+        year = pd.to_numeric(v.str[-4:], errors="coerce")
+        sent[dmy] = ((year < lo_year) | (year >= hi_year)).to_numpy()
+        ok = dmy & ~sent
+        out[ok] = pd.to_datetime(v[ok[dmy].to_numpy()], format="%d/%m/%Y",
+                                 errors="coerce").astype("datetime64[ns]")
     iso = t.str.match(r"\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])").fillna(False).astype(bool)
     if iso.any():
         v = t[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", expand=False)
-        out[iso] = pd.to_datetime(v, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-    serial = t.str.fullmatch(r"\d{1,6}(?:\.\d+)?").fillna(False).astype(bool)
+        year = pd.to_numeric(v.str[:4], errors="coerce")
+        sent[iso] = ((year < lo_year) | (year >= hi_year)).to_numpy()
+        ok = iso & ~sent
+        out[ok] = pd.to_datetime(v[ok[iso].to_numpy()], format="%Y-%m-%d",
+                                 errors="coerce").astype("datetime64[ns]")
+    serial = t.str.fullmatch(r"\d{1,7}(?:\.\d+)?").fillna(False).astype(bool)
     if serial.any():
         days = pd.to_numeric(t[serial], errors="coerce")
-        days = days.where((days >= 1) & (days < 2958466))
-        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(days), unit="D")
-    bad = t.notna() & out.isna()
-    return out, bad
+        lo_d = (pd.Timestamp(f"{lo_year}-01-01") - EXCEL_EPOCH).days
+        hi_d = (pd.Timestamp(f"{hi_year}-01-01") - EXCEL_EPOCH).days
+        placeholder = (days < lo_d) | (days >= hi_d)
+        sent[serial] = placeholder.to_numpy()
+        good = days.where(~placeholder)
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(good), unit="D")
+    bad = t.notna() & out.isna() & ~sent
+    return out, bad, sent
 
 
 def _per_unique(s: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
@@ -260,7 +255,8 @@ def _per_unique(s: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Y / Yes / y / TRUE / 1 (and N / No / FALSE / 0) -> nullable boolean."""
+    """Y / Yes / 'a) Yes' / TRUE / 1 (and N / No / 'b) No' / FALSE / 0) -> nullable boolean;
+    'c) Unknown' and the other `bool_unknown` words of codes.yml are valid and missing."""
     return _per_unique(s, _parse_bool)
 
 
@@ -268,21 +264,24 @@ def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes = load_yaml("codes.yml")
     mapping = {norm(x): True for x in codes["bool_true"]}
     mapping.update({norm(x): False for x in codes["bool_false"]})
+    unknown = {norm(x) for x in codes.get("bool_unknown", [])}
     n = norm_series(_text(s))
     out = n.map(mapping).astype("boolean")
-    bad = n.notna() & (n != "") & out.isna()
+    bad = n.notna() & (n != "") & out.isna() & ~n.isin(unknown).fillna(False).astype(bool)
     return out, bad
 
 
 def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """'1 - Male', 'M', 'a) Male', '1', 'Male' -> 'M' (likewise 'F', 'U'); map in codes.yml."""
+    """'1 - Male', 'M', 'a) Male', '1', 'Male' -> 'M' (likewise 'F'; 'U' not stated or
+    recorded, as 'c) Not stated/recorded'; 'N' neither, as 'd) Neither'); map in codes.yml."""
     return _per_unique(s, _parse_sex)
 
 
 def _parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes = load_yaml("codes.yml")["sex"]
-    mapping = {norm(x): code for code, key in (("M", "male"), ("F", "female"), ("U", "unknown"))
-               for x in codes[key]}
+    mapping = {norm(x): code for code, key in (("M", "male"), ("F", "female"), ("U", "unknown"),
+                                               ("N", "neither"))
+               for x in codes.get(key, [])}
     n = norm_series(_text(s))
     out = n.map(mapping)
     # '1 - Male' normalises to '1male'; also try without a leading list marker ('a)', '1 -')
@@ -313,17 +312,48 @@ def parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, t.notna() & out.isna()
 
 
+def fte_range() -> tuple[float, float]:
+    lo, hi = load_yaml("ssda903_columns.yml").get("fte_range", [0, 1.5])
+    return float(lo), float(hi)
+
+
+def _parse_fte(frame: pd.DataFrame, raw: pd.Series,
+               ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """FTE as a number; a census leaver's FTE 0 (or blank) replaced by FTE30 when that is in
+    range. Returns (FTE, unreadable mask, replaced-by-FTE30 mask, FTE30)."""
+    parsed, bad = parse_number(raw)
+    lo, hi = fte_range()
+    if "fte30" not in frame.columns:
+        return parsed, bad, pd.Series(False, index=frame.index), parsed
+    f30, _ = parse_number(frame["fte30"])
+    ended = parse_dates(frame["end_date"])[0].notna() if "end_date" in frame \
+        else pd.Series(True, index=frame.index)
+    use = ((parsed <= lo) | parsed.isna()) & ~bad & (f30 > lo) & (f30 <= hi) & ended
+    return parsed.mask(use, f30), bad, use, f30
+
+
 def parse_frame(
     frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
     file: str, sheet: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Parse every mapped field by its `type`; rows with any unusable cell go to the quarantine
-    (one quarantine row per data row: the first problem found, in column order)."""
+    (one quarantine row per data row: the first problem found, in column order).
+
+    Placeholder dates (31/12/9999, 01/01/1900; see `parse_dates_full`): in an end, event or
+    birth date they mean "none" - the cell is read as missing and a repair is logged; in a start
+    date the row is quarantined. FTE (`type: fte`) outside (0, 1.5] is quarantined; a census
+    leaver's FTE 0 is replaced by FTE30 when that is in range (repair logged).
+    Returns (parsed rows, quarantine, repairs)."""
     codes = load_yaml("codes.yml")["codes"]
     out = pd.DataFrame(index=frame.index)
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     column = pd.Series(pd.NA, index=frame.index, dtype="string")
     value = pd.Series(pd.NA, index=frame.index, dtype="string")
+    id_field = next((f for f, fs in spec.items() if f == "child_id" or fs.get("id")), None)
+    ids = _text(frame[id_field]) if id_field else pd.Series("", index=frame.index)
+    repairs: list[pd.DataFrame] = [empty_repairs()]
+    where = (file.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sheet}]" if sheet else "")
+             + " row " + frame["_row"].astype("string"))
 
     def flag(mask: pd.Series, why: str, field: str) -> None:
         new = mask & reason.isna()
@@ -332,19 +362,32 @@ def parse_frame(
             column[new] = headers[field]
             value[new] = _text(frame.loc[new, field]).fillna("")
 
+    def repair(mask: pd.Series, action: str, detail: pd.Series) -> None:
+        if mask.any():
+            repairs.append(pd.DataFrame({"child_id": ids[mask].astype("string"),
+                                         "action": action,
+                                         "detail": (where[mask] + ": " + detail[mask])
+                                         .astype("string")}))
+
     for field, fspec in spec.items():
         raw = frame[field]
         kind = fspec.get("type", "text")
-        if field == "child_id":
-            ids = _text(raw)
-            flag(ids.isna(), MISSING_ID, field)
+        if field == id_field:
+            flag(ids.isna(), MISSING_ID if field == "child_id" else MISSING_VALUE, field)
             out[field] = ids
             continue
         if kind == "date":
-            parsed, bad = parse_dates(raw)
+            parsed, bad, sent = parse_dates_full(raw)
             flag(bad, BAD_DATE, field)
+            if sent.any():
+                if fspec.get("kind") == "start":
+                    flag(sent, PLACEHOLDER_DATE, field)
+                else:
+                    repair(sent & reason.isna(), "placeholder_date_blank",
+                           headers[field] + " " + _text(raw).fillna("") + " read as blank"
+                           + (" (open)" if fspec.get("kind") == "end" else ""))
             if fspec.get("required") and not fspec.get("optional_value"):
-                flag(parsed.isna() & ~bad, MISSING_DATE, field)
+                flag(parsed.isna() & ~bad & ~sent, MISSING_DATE, field)
         elif kind == "bool":
             parsed, bad = parse_bool(raw)
             flag(bad, UNKNOWN_CODE, field)
@@ -356,7 +399,15 @@ def parse_frame(
         elif kind in ("int", "float"):
             parsed, bad = parse_number(raw)
             flag(bad, BAD_NUMBER, field)
-        elif field == "sex":
+        elif kind == "fte":
+            parsed, bad, use, f30 = _parse_fte(frame, raw)
+            repair(use & reason.isna(), "fte_from_fte30", "FTE " + _text(raw).fillna("blank")
+                   + " -> FTE30 " + f30.astype("string").fillna(""))
+            lo, hi = fte_range()
+            flag(bad, BAD_NUMBER, field)
+            flag(parsed.isna(), MISSING_VALUE, field)
+            flag((parsed <= lo) | (parsed > hi), FTE_RANGE, field)
+        elif kind == "sex" or field == "sex":
             parsed, bad = parse_sex(raw)
             flag(bad, UNKNOWN_CODE, field)
         else:
@@ -370,7 +421,12 @@ def parse_frame(
         "file": file, "sheet": sheet, "row": frame.loc[bad_rows, "_row"].astype("int64"),
         "column": column[bad_rows], "value": value[bad_rows], "reason": reason[bad_rows],
     })
-    return out.loc[~bad_rows], quarantine
+    rep = pd.concat(repairs, ignore_index=True)
+    # a repair on a row that is quarantined anyway is not a repair
+    if len(rep) > 0 and bad_rows.any():
+        bad_where = set(where[bad_rows].tolist())
+        rep = rep[~rep["detail"].str.split(": ", n=1).str[0].isin(bad_where)]
+    return out.loc[~bad_rows], quarantine, rep.reset_index(drop=True)
 
 
 def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Series,
@@ -424,19 +480,21 @@ def build_table(
     """
     parsed: list[pd.DataFrame] = []
     quarantine: list[pd.DataFrame] = []
+    pre_repairs: list[pd.DataFrame] = [empty_repairs()]
     headers_by_file: dict[str, dict[str, str]] = {}
     for src in sources:
         frame, headers = map_columns(src, spec)
-        ok, bad = parse_frame(frame, headers, spec, src.file, src.sheet)
+        ok, bad, rep = parse_frame(frame, headers, spec, src.file, src.sheet)
         parsed.append(ok)
         quarantine.append(bad)
+        pre_repairs.append(rep)
         headers_by_file[src.file + "|" + src.sheet] = headers
     fields = list(spec)
     if not parsed:
         cols = {f: pd.Series(dtype="object") for f in fields + ["_row", "_file", "_sheet"]}
-        return pd.DataFrame(cols), empty_quarantine(), empty_repairs()
+        return pd.DataFrame(cols), empty_quarantine(), concat(pre_repairs, empty_repairs())
     df = pd.concat(parsed, ignore_index=True)
-    repairs = [empty_repairs()]
+    repairs = pre_repairs
     if end_pair is not None and len(df):
         start, end = end_pair
         mask = (df[end] < df[start]).fillna(False).astype(bool)

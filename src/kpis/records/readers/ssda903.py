@@ -1,92 +1,12 @@
-"""SSDA903 CSVs (header, episodes, missing, OC3, SWEpisodes) and the workforce files.
-
-Files are found by tolerant stem in DIR/ssda903/ and any subfolders (per-year returns such as
-ssda903/2020/episodes.csv); every year's copy is read, concatenated and de-duplicated.
-"""
+"""SSDA903 episode repairs and allocation de-duplication (the 903 tables themselves are found
+and read by kpis.records.readers.discover from CSV or XML, with the column maps of
+data/records/ssda903_columns.yml)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from kpis.errors import InputError
-from kpis.records.readers.parsing import (
-    build_table,
-    concat,
-    empty_repairs,
-    fmt_dates,
-    load_yaml,
-    matches_name,
-    norm,
-    read_csv_source,
-)
-
-END_PAIRS = {
-    "episodes": ("decom", "dec"), "missing": ("start", "end"), "sw_episodes": ("start", "end"),
-    "allocations": ("start", "end"), "workers": ("start_date", "end_date"),
-}
-
-
-#: Folder names each group of files may sit in (case, spaces and punctuation folded).
-GROUP_FOLDERS = {"ssda903": ("ssda903", "903", "ssda903 return", "cla"),
-                 "workforce": ("workforce", "staff", "csww", "social workers")}
-
-
-def group_folder(council_dir: Path, group: str) -> tuple[Path, bool]:
-    """Where a group's CSVs are: its own folder (searched with per-year subfolders), else the
-    council folder itself (top level only). Returns (folder, recursive)."""
-    aliases = {norm(a) for a in GROUP_FOLDERS[group]}
-    for p in sorted(council_dir.iterdir()) if council_dir.is_dir() else []:
-        if p.is_dir() and norm(p.name) in aliases:
-            return p, True
-    return council_dir, False
-
-
-def _files(folder: Path, names: list[str], recursive: bool = True) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    found = folder.rglob("*.csv") if recursive else folder.glob("*.csv")
-    return [p for p in sorted(found) if matches_name(p.stem, names, [])]
-
-
-def has_group_files(council_dir: Path) -> bool:
-    """Does the council folder hold any SSDA903 or workforce file (in its folder or at top)?"""
-    cfg = load_yaml("ssda903_columns.yml")
-    for group, tables in cfg.items():
-        folder, recursive = group_folder(council_dir, group)
-        if any(_files(folder, spec["names"], recursive) for spec in tables.values()):
-            return True
-    return False
-
-
-def read_group(council_dir: Path, group: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame,
-                                                      pd.DataFrame]:
-    """Read every table of `group` ("ssda903" or "workforce") found under DIR/<group>/ (or a
-    folder named like it, see GROUP_FOLDERS), else at the top of DIR.
-
-    Returns ({table: frame}, quarantine, repairs). A required file that is absent raises
-    InputError. 903 duplicates are logged as repairs; workforce duplicates are quarantined.
-    """
-    cfg = load_yaml("ssda903_columns.yml")[group]
-    folder, recursive = group_folder(council_dir, group)
-    tables: dict[str, pd.DataFrame] = {}
-    qs: list[pd.DataFrame] = []
-    rs: list[pd.DataFrame] = []
-    for table, spec in cfg.items():
-        files = _files(folder, spec["names"], recursive)
-        if not files:
-            if spec.get("required"):
-                raise InputError(folder / f"{table}.csv", f"required {group} file not found")
-            continue
-        sources = [read_csv_source(p) for p in files]
-        mode = "quarantine" if table == "workers" else "repair"
-        df, q, r = build_table(sources, spec["columns"], END_PAIRS.get(table), duplicates=mode)
-        tables[table] = df
-        qs.append(q)
-        rs.append(r)
-    q = concat(qs, pd.DataFrame())
-    return tables, q, concat(rs, empty_repairs())
+from kpis.records.readers.parsing import empty_repairs, fmt_dates
 
 
 def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,15 +75,24 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ep.reset_index(drop=True), pd.concat(logs, ignore_index=True)
 
 
-def dedupe_allocations(sw: pd.DataFrame) -> pd.DataFrame:
-    """SWEpisodes from the 903 and from workforce/allocations.csv describe the same allocations:
-    keep one row per (child, worker, start)."""
+def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SWEpisodes from the 903 and allocation files describe the same allocations: keep one row
+    per (child, worker, start). Copies that differ only in their end date (an open copy from an
+    earlier extract and the closed one) keep the latest end - a closed allocation beats an open
+    one - and each dropped copy is logged (`duplicate_allocation_resolved`); exact copies were
+    merged already (`duplicate_removed`)."""
     sw = sw.sort_values(["child_id", "start", "end"], na_position="first", kind="stable")
-    return sw.drop_duplicates(["child_id", "sw_id", "start"], keep="last").reset_index(drop=True)
+    dup = sw.duplicated(["child_id", "sw_id", "start"], keep="last")
+    log = empty_repairs()
+    if dup.any():
+        d = sw.loc[dup]
+        log = pd.DataFrame({
+            "child_id": d["child_id"].astype("string"),
+            "action": "duplicate_allocation_resolved",
+            "detail": ("worker " + d["sw_id"].astype("string") + " from "
+                       + fmt_dates(d["start"]) + ": dropped copy ending "
+                       + fmt_dates(d["end"]) + ", kept the later end").astype("string")})
+    return sw.loc[~dup].reset_index(drop=True), log.reset_index(drop=True)
 
 
-
-
-
-
-__all__ = ["read_group", "repair_episodes", "dedupe_allocations"]
+__all__ = ["repair_episodes", "dedupe_allocations"]
