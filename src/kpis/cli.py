@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--levels", default="council,team,worker")
     m.add_argument("--jobs", type=int, default=None,
                    help="councils processed at once (default: one per CPU)")
+    from kpis.national import cli as national_cli  # issue 11
+    national_cli.add_parser(sub)
     return p
 
 
@@ -66,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kpis.report import run
         elif args.command == "synth":
             from kpis.synth import run
+        elif args.command == "benchmarks":
+            from kpis.national.cli import run
         else:
             from kpis.compute import run
         return int(run(args) or 0)

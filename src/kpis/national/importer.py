@@ -369,6 +369,17 @@ def classify(path: Path) -> str:
                            "LA_Inspection_Outcomes_*.ods, la_code_list.xlsx)")
 
 
+def _guard(reader, path: Path, *args):  # noqa: ANN001, ANN202
+    """Run a reader; a file it cannot parse at all becomes bad input naming the file."""
+    try:
+        return reader(path, *args)
+    except InputError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault
+        raise InputError(path, f"cannot read: {type(err).__name__}: {err}".splitlines()[0]) \
+            from None
+
+
 def build_tables(files: Iterable[str | Path],
                  existing_codes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Read every file; return only the tables those files rebuild."""
@@ -379,16 +390,16 @@ def build_tables(files: Iterable[str | Path],
             raise InputError(f, "no such file")
         groups.setdefault(classify(f), []).append(f)
     tables: dict[str, pd.DataFrame] = {}
-    parts = [read_lait(p, measures) for p in groups.get("lait", [])]
-    parts += [read_ees(p, measures) for p in groups.get("ees", [])]
+    parts = [_guard(read_lait, p, measures) for p in groups.get("lait", [])]
+    parts += [_guard(read_ees, p, measures) for p in groups.get("ees", [])]
     if parts:
         tables["published"] = assemble_published(parts)
     codes = existing_codes if existing_codes is not None else pd.DataFrame(
         columns=LA_CODE_COLUMNS)
     if groups.get("la_codes"):
-        codes = pd.concat([read_la_codes(p) for p in groups["la_codes"]]).drop_duplicates(
+        codes = pd.concat([_guard(read_la_codes, p) for p in groups["la_codes"]]).drop_duplicates(
             "la_code")
-    pairs = [ees_codes(p) for p in groups.get("ees", [])]
+    pairs = [_guard(ees_codes, p) for p in groups.get("ees", [])]
     if pairs:
         new = pd.concat(pairs).drop_duplicates("la_code").set_index("la_code")["new_la_code"]
         codes = codes.copy()
@@ -396,9 +407,9 @@ def build_tables(files: Iterable[str | Path],
     if groups.get("la_codes") or pairs:
         tables["la_codes"] = codes[LA_CODE_COLUMNS].sort_values("la_code")
     if groups.get("neighbours"):
-        sn = pd.concat([read_neighbours(p) for p in groups["neighbours"]])
+        sn = pd.concat([_guard(read_neighbours, p) for p in groups["neighbours"]])
         tables["neighbours"] = sn.drop_duplicates(["model", "la_code", "neighbour_rank"])
     if groups.get("judgements"):
-        tables["judgements"] = pd.concat([read_judgements(p, codes)
+        tables["judgements"] = pd.concat([_guard(read_judgements, p, codes)
                                           for p in groups["judgements"]])
     return tables
