@@ -61,7 +61,9 @@ def split_values(raw: pd.Series, file: str | Path, column: str) -> pd.DataFrame:
         raise InputError(file, f"value {text[first]!r} is neither a number nor a DfE symbol "
                                f"({', '.join(repr(s) for s in meanings if s)})",
                          row=_row(raw, first), column=column)
-    value = pd.to_numeric(text.where(is_num), errors="coerce").astype(float)
+    # LAIT stores some figures with binary noise ('40.300000000000004'): 6 decimals is
+    # well beyond any published precision
+    value = pd.to_numeric(text.where(is_num), errors="coerce").astype(float).round(6)
     return pd.DataFrame({"value": value, "symbol": symbol.astype(str),
                          "symbol_meaning": symbol.map(meanings).where(~is_num, "").fillna("")
                          .astype(str)},
@@ -321,6 +323,9 @@ def read_judgements(path: Path, codes: pd.DataFrame) -> pd.DataFrame:
     })
     out = out[out["new_la_code"].str.match(r"^E\d{8}$")]
     out["la_code"] = out["new_la_code"].map(lookup).astype("Int64")
+    by_name = codes.assign(_k=_name_key(codes["la_name"])).drop_duplicates("_k").set_index(
+        "_k")["la_code"]
+    out["la_code"] = out["la_code"].fillna(_name_key(out["la_name"]).map(by_name).astype("Int64"))
     unmatched = out["la_code"].isna()
     if unmatched.any():
         log.warning("%s: %d councils' area codes not matched to an LA number: %s", path.name,
@@ -328,6 +333,12 @@ def read_judgements(path: Path, codes: pd.DataFrame) -> pd.DataFrame:
     out["as_at"] = as_at
     out["source_file"] = path.name
     return out[JUDGEMENT_COLUMNS]
+
+
+def _name_key(names: pd.Series) -> pd.Series:
+    """'Telford & Wrekin' ~ 'Telford and Wrekin'; 'St. Helens' ~ 'St Helens'."""
+    return (names.astype(str).str.lower().str.replace("&", "and", regex=False)
+            .str.replace(r"[^a-z]", "", regex=True))
 
 
 # --------------------------------------------------------------------------- LA codes

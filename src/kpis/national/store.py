@@ -62,5 +62,5 @@ def save(tables: dict[str, pd.DataFrame], directory: str | Path) -> list[Path]:
     write_all(writers)
     for target in writers:
         os.chmod(target, 0o644)
-        log.info("wrote %s", target)
+        log.debug("wrote %s", target)
     return list(writers)
