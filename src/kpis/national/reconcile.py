@@ -16,6 +16,8 @@ months differ, and definition / in-month-vs-annual reasons per indicator) are gi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -104,3 +106,33 @@ def reconcile_computed(computed: pd.DataFrame, published: pd.DataFrame,
     c = c.assign(source=c["source"] + " (" + c["note"].fillna("") + ")")
     return reconcile_scorecard(c.assign(kind="actual"), published, catalogue, reasons, la_code,
                                tolerance)
+
+
+def load_inputs(scorecard_path: str, la_code: int = 916, computed_path: str = "",
+                external: str | None = None, raw_dir: str = "../data/raw",
+                ) -> dict[str, pd.DataFrame]:
+    """For the notebook: the scorecard and computed reconciliations and the council's
+    benchmarks, from the tidy scorecard, `kpis compute` output (optional) and data/external."""
+    from kpis.national import catalogue as cat
+    from kpis.national import store
+    from kpis.national.benchmarks import benchmarks_for
+
+    tables = store.load_all(external)
+    measures = cat.national_measures()
+    reasons = cat.reconciliation_reasons()
+    from kpis.findings import load_scorecard  # cleans data/raw when there is no scorecard yet
+
+    scorecard = load_scorecard(scorecard_path, raw_dir)
+    out = {
+        "scorecard": reconcile_scorecard(scorecard, tables["published"], measures, reasons,
+                                         la_code),
+        "benchmarks": benchmarks_for(la_code, tables["published"], tables["neighbours"],
+                                     tables["judgements"], measures, tables["la_codes"]),
+        "catalogue": measures,
+        "computed": pd.DataFrame(columns=COLUMNS),
+    }
+    if computed_path and Path(computed_path).exists():
+        computed = pd.read_csv(computed_path, keep_default_na=False, na_values={"value": [""]})
+        out["computed"] = reconcile_computed(computed, tables["published"], measures, reasons,
+                                             la_code)
+    return out
