@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--levels", default="council,team,worker")
     m.add_argument("--jobs", type=_positive, default=None,
                    help="councils processed at once (default: one per CPU)")
+    from kpis.national import cli as national_cli  # issue 11
+    national_cli.add_parser(sub)
     return p
 
 
@@ -91,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kpis.reporting.build import run
         elif args.command == "synth":
             from kpis.synth.generate import run
+        elif args.command == "benchmarks":
+            from kpis.national.cli import run
         else:
             from kpis.records.batch import run
         return int(run(args) or 0)
