@@ -17,6 +17,8 @@ NOTEBOOKS = Path("notebooks")
 SCORECARD_CSV = "scorecard.csv"
 DISTANCE = "distance.parquet"
 COMPUTED_SYNTHETIC = "computed_synthetic.csv"
+BENCHMARKS = "benchmarks.csv"
+SPC = "spc.csv"
 
 
 def synthetic_beside(processed: Path) -> Path:

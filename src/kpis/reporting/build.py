@@ -108,7 +108,7 @@ def _summary(err: Exception) -> str:
     return f"{ename}: {evalue}".splitlines()[0][:300]
 
 
-def _synthetic(raw: Path, processed: Path) -> tuple[Path | None, str]:
+def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | None, str]:
     """Generate the synthetic council (when stale) and compute its monthly series (when stale).
 
     The council is written to data/synthetic (Annex A as one CSV per list, the fast layout;
@@ -137,13 +137,43 @@ def _synthetic(raw: Path, processed: Path) -> tuple[Path | None, str]:
         series = declared["computed"]
         out = series.target
         if not series.stale():
+            from kpis.reporting.load import load_computed
+
+            _spc(load_computed(out), processed, dist)
             return out, f"ok: cached series reused ({out.name} is newer than its inputs)"
         result = batch.compute_dir(syn_dir, start=SYNTHETIC_FROM, levels=("council", "team"))
         figures = result.figures
         files.write_csv(figures, out)
+        _spc(figures, processed, dist)
         return out, f"ok: {len(figures)} rows from {syn_dir}"
     except Exception as err:  # noqa: BLE001 - the report still builds without it
         return None, f"skipped: {_summary(err)}"
+
+
+def _benchmarks(processed: Path, la_code: int | None = None) -> None:
+    """data/processed/benchmarks.csv: the council's published figures beside England, its
+    region and its statistical neighbours (kpis.national.benchmarks), from data/external/."""
+    from kpis.national.benchmarks import DEFAULT_LA_CODE, write_benchmarks
+
+    try:
+        write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
+    except FileNotFoundError as err:  # a project without data/external/: say so, go on
+        log.warning("benchmarks.csv not written: %s", err)
+
+
+def _spc(figures: Any, processed: Path, dist: Any) -> None:
+    """data/processed/spc.csv: XmR points (Making Data Count rules) for every council-level
+    in-month and month-end series of the computed figures, with the scorecard's targets for
+    assurance (kpis.stats.spc)."""
+    from kpis.stats.spc import IN_MONTH, STOCK, spc_table
+
+    targets = {}
+    if dist is not None:
+        has = dist.dropna(subset=["target"])
+        targets = {(i, b): float(t) for i, b, t in
+                   zip(has["indicator_id"], has["breakdown"], has["target"], strict=True)}
+    table = spc_table(figures, targets=targets, windows=(IN_MONTH, STOCK))
+    files.write_csv(table, processed / paths.SPC)
 
 
 def _git_revision(cwd: Path) -> str:
@@ -183,6 +213,7 @@ def _prepare(todo: list[Job], raw: Path, processed: Path
     dist = distance.distance_table(tidy_table, **periods)
     dist_path = processed / paths.DISTANCE
     files.write_parquet(dist, dist_path)
+    _benchmarks(processed)
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path)}
     for j in todo:
@@ -192,7 +223,7 @@ def _prepare(todo: list[Job], raw: Path, processed: Path
 
 def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, processed: Path,
              overrides: list[tuple[str, str]], jobs: int, synthetic: bool,
-             fresh_kernels: bool) -> str:
+             fresh_kernels: bool, dist: Any = None) -> str:
     """Execute every job in a process pool; the synthetic council is built beside the first
     reports and those marked `computed` are queued once it is ready. Returns its status."""
     total = len(todo)
@@ -211,7 +242,7 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
         # the others first; the synthetic council is built beside them (started after the
         # workers are forked) and the computed reports are queued once it is ready
         submit([j for j in todo if not j.computed])
-        syn = side.submit(_synthetic, raw, processed) if synthetic and deep else None
+        syn = side.submit(_synthetic, raw, processed, dist) if synthetic and deep else None
         if syn is None:
             submit(deep)
         pending: set[cf.Future] = set(futures) | ({syn} if syn else set())
@@ -304,7 +335,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     build_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
         synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
-                                synthetic, fresh_kernels)
+                                synthetic, fresh_kernels, dist)
         meta = {
             "Built": html.stamp(time.time()),
             "Build time": f"{time.perf_counter() - t0:.1f} s",
