@@ -22,6 +22,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from kpis.national.years import year_label
 from kpis.reporting.figure import DPI, MIN_FONT_PT, Chart
@@ -42,7 +43,8 @@ class PanelChart(Chart):
 
     def png(self) -> bytes:
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=DPI, facecolor="white")
+        self.figure.savefig(buf, format="png", dpi=DPI, facecolor="white",
+                            pil_kwargs={"compress_level": 3})
         return buf.getvalue()
 
 
@@ -96,6 +98,7 @@ def _panel_grid(n: int, height: float = 2.9, legend: float = 1.0) -> tuple[Figur
 def _style(ax, years: list[int] | np.ndarray) -> None:
     ax.tick_params(labelsize=FONT)
     ax.grid(True, color="0.88", lw=0.8)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))  # fewer ticks: each costs a text draw
     if len(years):
         lo, hi = int(min(years)), int(max(years))
         step = 1 if hi - lo <= 5 else 2
@@ -110,7 +113,12 @@ def neighbour_chart(bench: pd.DataFrame, items: pd.DataFrame, title: str, captio
     (black, filled circles) against its neighbours' range (grey band), mean (dashed) and median
     (dotted), region (open triangles) and England (open squares), years ending in March (or
     September for the workforce census)."""
-    tables = {r.indicator_id: comparison_table(bench, r.indicator_id, model, first_year)
+    keep = ["council", "England", "region", f"statistical neighbours {model}"]
+    sub = bench[bench["indicator_id"].isin(items["indicator_id"])
+                & bench["comparator"].isin(keep) & (bench["period"] >= first_year)]
+    groups = dict(tuple(sub.groupby("indicator_id")))
+    tables = {r.indicator_id: comparison_table(groups.get(r.indicator_id, sub.iloc[:0]),
+                                               r.indicator_id, model, first_year)
               for r in items.itertuples()}
     fig, axes = _panel_grid(len(items))
     lo = f"neighbours {model} min"
