@@ -141,7 +141,11 @@ def show_domain_section(domain: str, scorecard: pd.DataFrame, dist: pd.DataFrame
     from IPython.display import Markdown, display
 
     rows = dist[dist["domain"].eq(domain) & dist["breakdown"].fillna("").eq("")]
-    bench = load_benchmarks(distance_path)
+    try:
+        bench = load_benchmarks(distance_path)
+    except FileNotFoundError as err:  # a project without data/external/
+        display(Markdown(f"_No published figures in this project ({err})._"))
+        return
     names = dict(zip(rows["indicator_id"], rows["indicator"], strict=False))
     its = items(rows["indicator_id"].tolist(), bench, names)
     display(Markdown("## Against the neighbours: published figures"))
