@@ -170,8 +170,9 @@ def xmr(name: str, rows: pd.DataFrame, unit: str, target: float | None = None,
         what = "common cause variation only"
     else:
         what = "special cause variation (" + ", ".join(
-            f"{_points(int(k))} of {v}" if v != "neither" else f"{_points(int(k))}"
-            for v, k in kinds.items()) + ")"
+            f"{_points(int(kinds[v]))} of {v}" if v != "neither"
+            else f"{_points(int(kinds[v]))} with no better direction"
+            for v in ("improvement", "concern", "neither") if v in kinds) + ")"
     text = (f"{name}, monthly {period_label(d['period'].iloc[0])} to "
             f"{period_label(last['period'])}: {what} around a centre of "
             f"{fmt_value(last['centre'], unit)}")
@@ -193,7 +194,9 @@ def xmr(name: str, rows: pd.DataFrame, unit: str, target: float | None = None,
     shown = ("not shown: small numbers" if last["period"] in hidden
              else fmt_value(last["value"], unit))
     var = str(last["variation"])
-    var = "common cause variation" if var == "common cause" else f"special cause, {var}"
+    var = {"common cause": "common cause variation",
+           "neither": "special cause (the indicator has no better direction)"}.get(
+        var, f"special cause, {var}")
     text += f". Latest, {period_label(last['period'])}: {shown}, {var}"
     if str(last.get("assurance", "") or ""):
         text += f"; {last['assurance']} against the {fmt_value(target, unit)} target"

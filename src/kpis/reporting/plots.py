@@ -20,7 +20,7 @@ from kpis.reporting.figure import MIN_FONT_PT, Chart, data_table_html
 from kpis.reporting.figure import show as show_chart
 from kpis.reporting.fmt import fmt_value, label, period_label
 from kpis.stats.spc import IN_MONTH, STOCK, WINDOWS, spc_table
-from kpis.stats.suppression import Disclosure, suppress_rows
+from kpis.stats.suppression import Disclosure, is_small, suppress_rows
 
 sns.set_theme(style="whitegrid", context="notebook")
 #: Font size of values, tick labels and legends: never under the body text once on the page.
@@ -335,11 +335,17 @@ def _teams(c: pd.DataFrame, iid: str, name: str, unit: str, source: str,
     display(HTML(data_table_html(table, caption)))
 
 
-def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") -> Chart:
+def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "",
+                          disclosure: Disclosure | None = None) -> Chart:
     """Percentages computed from child-level records (filled circle, value written) against the
     published figure for the same month (open square) and the target (black bar), one line per
-    indicator (`kpis.reporting.compare.computed_vs_scorecard` rows with unit percent)."""
+    indicator (`kpis.reporting.compare.computed_vs_scorecard` rows with unit percent). With a
+    `disclosure` that suppresses, a figure from 1-5 children is drawn without its value written
+    and is `c` in the data table."""
     d = table[table["unit"].eq("percent") & table["computed"].notna()].reset_index(drop=True)
+    disclosure = disclosure or Disclosure(suppress=False)
+    small = (is_small(d["numerator"], disclosure.threshold)
+             | is_small(d["denominator"], disclosure.threshold)) & disclosure.suppress
     n = max(len(d), 1)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.6 + 0.7 * n + 1.2))
     y = np.arange(len(d))[::-1]
@@ -351,9 +357,9 @@ def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") ->
                label="computed from records")
     ax.scatter(d["target"], y, s=220, color="black", marker="|", linewidths=3, zorder=5,
                label="target")
-    for yi, v in zip(y, d["computed"], strict=True):
-        ax.annotate(fmt_value(v, "percent"), (v, yi), xytext=(0, 7), textcoords="offset points",
-                    ha="center", fontsize=SMALL)
+    for yi, v, hide in zip(y, d["computed"], small, strict=True):
+        ax.annotate(disclosure.marker if hide else fmt_value(v, "percent"), (v, yi),
+                    xytext=(0, 7), textcoords="offset points", ha="center", fontsize=SMALL)
     ax.set_yticks(y, [textwrap.fill(label(r), 40) for _, r in d.iterrows()], fontsize=SMALL)
     ax.set_xlabel(_axis_label("percent"))
     ax.set_xlim(0, 103)
@@ -361,7 +367,10 @@ def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") ->
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
               fontsize=SMALL)
     data = pd.DataFrame({"Indicator": [label(r) for _, r in d.iterrows()],
+                         "Numerator": d["numerator"], "Denominator": d["denominator"],
                          "Computed (%)": d["computed"], "Published (%)": d["published"],
                          "Target (%)": d["target"]})
+    data = suppress_rows(data, "Numerator", "Denominator",
+                         ["Numerator", "Denominator", "Computed (%)"], disclosure)
     return Chart(_finish(fig), title, alt_text.computed_vs_published(title, d), caption, data,
                  f"Computed and published figures: {title}")

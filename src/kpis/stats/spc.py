@@ -172,6 +172,23 @@ def _rules_segment(x: np.ndarray, centre: float, mr: float, lower: float, upper:
             "trend_up": trend_up, "trend_dn": trend_dn, "two_hi": two_hi, "two_lo": two_lo}
 
 
+def _assurance(target: float | None, polarity: str, lower: np.ndarray,
+               upper: np.ndarray) -> np.ndarray:
+    """Assurance against the target per point (see the module docstring); '' without one."""
+    assurance = np.full(len(lower), "", dtype=object)
+    if target is not None and np.isfinite(target) and polarity != "neither":
+        ok = np.isfinite(lower) & np.isfinite(upper)
+        above, below = target > upper, target < lower
+        if polarity == "higher":
+            a = np.where(above, "consistently fails",
+                         np.where(below, "consistently passes", "hit and miss"))
+        else:
+            a = np.where(above, "consistently passes",
+                         np.where(below, "consistently fails", "hit and miss"))
+        assurance = np.where(ok, a, "").astype(object)
+    return assurance
+
+
 def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str] | pd.Series,
         *, polarity: str = "neither", target: float | None = None,
         bounds: tuple[float, float] = (-np.inf, np.inf), rebase_at: Sequence[str] = (),
@@ -256,17 +273,7 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str]
         good = high if polarity == "higher" else low
         bad = low if polarity == "higher" else high
         variation = np.where(bad, "concern", np.where(good, "improvement", "common cause"))
-    assurance = np.full(n, "", dtype=object)
-    if target is not None and np.isfinite(target) and polarity != "neither":
-        ok = np.isfinite(lower) & np.isfinite(upper)
-        above, below = target > upper, target < lower
-        if polarity == "higher":
-            a = np.where(above, "consistently fails",
-                         np.where(below, "consistently passes", "hit and miss"))
-        else:
-            a = np.where(above, "consistently passes",
-                         np.where(below, "consistently fails", "hit and miss"))
-        assurance = np.where(ok, a, "").astype(object)
+    assurance = _assurance(target, polarity, lower, upper)
     return pd.DataFrame({
         "period": per, "value": x, "segment": seg, "centre": centre, "lower": lower,
         "upper": upper, "in_baseline": in_base, "trial_limits": trial,
