@@ -184,3 +184,23 @@ def test_spc_charts_and_funnel_plots_with_alt_text(built: Path) -> None:
     assert not any(t.startswith("Re-referrals") for t, _ in xmr)
     assert any(t.startswith("Re-referrals: monthly") for t in titles)
     assert "Making Data Count rules" in html and "team order (not ranked)" in html
+
+
+@pytest.mark.slow
+def test_managers_build_turns_suppression_off(built: Path, tmp_path: Path) -> None:
+    """`-p suppress false` (an internal audience): the same figures, small ones shown, and the
+    page says it must not be shared."""
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "kpis.cli", "report", "--raw", str(ROOT / "data" / "raw"),
+           "--processed", str(built / "processed"), "--out", str(tmp_path / "internal"),
+           "--only", "repeat_work", "--no-synthetic", "-p", "computed_path",
+           str(built / "processed" / "computed_synthetic.csv"), "-p", "suppress", "false"]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    page = (tmp_path / "internal" / "repeat_work.html").read_text(encoding="utf-8")
+    html = _section(page, "Monthly trend and teams")
+    cells = [c for t in _parse(html).tables for r in t["rows"] for c in r]
+    assert "c" not in cells
+    assert any(re.fullmatch(r"[1-5] of \d+", c) for c in cells)
+    assert "must not be shared" in html

@@ -173,7 +173,8 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, title: str = "",
     ax.plot(limits["denominator"], limits["upper998"], color="black", ls=":", lw=1.3,
             label="99.8% limits" + extra)
     ax.plot(limits["denominator"], limits["lower998"], color="black", ls=":", lw=1.3)
-    ax.axhline(centre, color="black", lw=1.2, label=f"overall rate {centre:.1f}")
+    ax.axhline(centre, color="black", lw=1.2,
+               label=f"overall rate {centre:.1f}{'%' if unit == 'percent' else ''}")
     inside = u["band95"] == "within"
     ax.scatter(u.loc[inside, "denominator"], u.loc[inside, "value"], color=GREY, s=30,
                zorder=3, label="within the 95% limits")
