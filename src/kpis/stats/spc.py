@@ -172,21 +172,21 @@ def _rules_segment(x: np.ndarray, centre: float, mr: float, lower: float, upper:
             "trend_up": trend_up, "trend_dn": trend_dn, "two_hi": two_hi, "two_lo": two_lo}
 
 
-def _assurance(target: float | None, polarity: str, lower: np.ndarray,
-               upper: np.ndarray) -> np.ndarray:
-    """Assurance against the target per point (see the module docstring); '' without one."""
-    assurance = np.full(len(lower), "", dtype=object)
-    if target is not None and np.isfinite(target) and polarity != "neither":
-        ok = np.isfinite(lower) & np.isfinite(upper)
-        above, below = target > upper, target < lower
-        if polarity == "higher":
-            a = np.where(above, "consistently fails",
-                         np.where(below, "consistently passes", "hit and miss"))
-        else:
-            a = np.where(above, "consistently passes",
-                         np.where(below, "consistently fails", "hit and miss"))
-        assurance = np.where(ok, a, "").astype(object)
-    return assurance
+def _series(values: Sequence[float] | np.ndarray | pd.Series,
+            periods: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values and periods as arrays, checked: same length, no missing value, periods YYYY-MM
+    and strictly increasing."""
+    x = np.asarray(values, dtype=float)
+    per = np.asarray(periods, dtype=object)
+    if len(x) != len(per):
+        raise ValueError("values and periods differ in length")
+    if np.isnan(x).any():
+        raise ValueError("xmr: leave missing values out of the series")
+    for p in per:
+        _check_period(p, "period")
+    if len(per) > 1 and not (per[1:] > per[:-1]).all():
+        raise ValueError("xmr: periods must be strictly increasing")
+    return x, per
 
 
 def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str] | pd.Series,
@@ -202,16 +202,7 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str]
     in_baseline, trial_limits, special_cause, rules (words, "; "-separated), direction
     ("high", "low", "both" or ""), variation, assurance.
     """
-    x = np.asarray(values, dtype=float)
-    per = np.asarray(periods, dtype=object)
-    if len(x) != len(per):
-        raise ValueError("values and periods differ in length")
-    if np.isnan(x).any():
-        raise ValueError("xmr: leave missing values out of the series")
-    for p in per:
-        _check_period(p, "period")
-    if len(per) > 1 and not (per[1:] > per[:-1]).all():
-        raise ValueError("xmr: periods must be strictly increasing")
+    x, per = _series(values, periods)
     if polarity not in ("higher", "lower", "neither"):
         raise ValueError(f"polarity must be higher, lower or neither, got {polarity!r}")
     if run_length < 2 or trend_length < 2:
@@ -273,7 +264,17 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str]
         good = high if polarity == "higher" else low
         bad = low if polarity == "higher" else high
         variation = np.where(bad, "concern", np.where(good, "improvement", "common cause"))
-    assurance = _assurance(target, polarity, lower, upper)
+    assurance = np.full(n, "", dtype=object)
+    if target is not None and np.isfinite(target) and polarity != "neither":
+        ok = np.isfinite(lower) & np.isfinite(upper)
+        above, below = target > upper, target < lower
+        if polarity == "higher":
+            a = np.where(above, "consistently fails",
+                         np.where(below, "consistently passes", "hit and miss"))
+        else:
+            a = np.where(above, "consistently passes",
+                         np.where(below, "consistently fails", "hit and miss"))
+        assurance = np.where(ok, a, "").astype(object)
     return pd.DataFrame({
         "period": per, "value": x, "segment": seg, "centre": centre, "lower": lower,
         "upper": upper, "in_baseline": in_base, "trial_limits": trial,
