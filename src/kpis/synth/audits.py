@@ -1,7 +1,5 @@
 """Synthetic quality-assurance audits that follow the board report's timeline.
 
-(Final place in the issue-8 layout: `kpis/synth/audits.py`.)
-
 What the July 2020 board report says (../shared/seeds/004_…, paragraphs 7.0-9.0), and how the
 generator follows it:
 

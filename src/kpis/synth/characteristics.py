@@ -1,7 +1,5 @@
 """Synthetic children's ethnicity and disability, with disproportionality built in.
 
-(Final place in the issue-8 layout: `kpis/synth/characteristics.py`.)
-
 The rest of the generator (kpis.synth) decides who is referred, assessed, protected and looked
 after; this module only says *who the children are*, drawing each child's ethnicity (SSDA903 /
 Annex A codes) and disability from a mix that depends on how far into the system the child
