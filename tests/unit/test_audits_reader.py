@@ -119,7 +119,7 @@ def test_workbook_with_title_rows(tmp_path: Path) -> None:
 def test_cli_exit_2_names_file_and_column(tmp_path: Path) -> None:
     """kpis compute on a council whose audit file lacks the grade column: exit 2, one line
     naming the file and column, no output written."""
-    from kpis.synth import generate
+    from kpis.synth.generate import generate
 
     council = tmp_path / "council"
     generate(council, seed=5, scale=0.05, start="2019-04-01", end="2020-09-30",

@@ -127,6 +127,21 @@ def _grade_by_rank(score: np.ndarray, month: np.ndarray, shares: np.ndarray) -> 
     return out
 
 
+def _targeted(rng: np.random.Generator, p: AuditParams, holders: np.ndarray, n: int,
+              last_audits: list[np.ndarray], mid: int, n_w: int) -> np.ndarray:
+    """`n` practitioners among `holders`: a share `p_targeted` of them the ones audited least in
+    the 12 months to `mid` (ties broken at random), the rest at random."""
+    past = np.concatenate(last_audits) if last_audits else np.empty((0, 2), np.int64)
+    recent = past[past[:, 0] > mid - 365] if len(past) else past
+    done = np.bincount(recent[:, 1], minlength=n_w)[holders] if len(recent) else \
+        np.zeros(len(holders))
+    key = done + rng.random(len(holders)) * 1.5
+    targeted = rng.random(n) < p.p_targeted
+    ranked = holders[np.argsort(key, kind="stable")]
+    pick = ranked[np.arange(n) % len(ranked)]
+    return np.where(targeted, pick, rng.choice(holders, n))
+
+
 def simulate_audits(rng: np.random.Generator, workers: pd.DataFrame, allocations: pd.DataFrame,
                     team_names: list[str], start: str, end: str, scale: float = 1.0,
                     params: AuditParams | None = None, prefix: str = "C") -> pd.DataFrame:
@@ -178,18 +193,8 @@ def simulate_audits(rng: np.random.Generator, workers: pd.DataFrame, allocations
         holders = np.unique(al_worker[open_])
         if len(holders) == 0:
             continue
-        if str(row.month) >= p.targeted_from:
-            past = np.concatenate(last_audits) if last_audits else np.empty((0, 2), np.int64)
-            recent = past[past[:, 0] > mid - 365] if len(past) else past
-            done = np.bincount(recent[:, 1], minlength=n_w)[holders] if len(recent) else \
-                np.zeros(len(holders))
-            key = done + rng.random(len(holders)) * 1.5
-            targeted = rng.random(n) < p.p_targeted
-            ranked = holders[np.argsort(key, kind="stable")]
-            pick = ranked[np.arange(n) % len(ranked)]
-            pick = np.where(targeted, pick, rng.choice(holders, n))
-        else:
-            pick = rng.choice(holders, n)
+        pick = (_targeted(rng, p, holders, n, last_audits, mid, n_w)
+                if str(row.month) >= p.targeted_from else rng.choice(holders, n))
         # one of the practitioner's children open at mid-month
         oc, ow = al_child[open_], al_worker[open_]
         o = np.argsort(ow, kind="stable")

@@ -4,8 +4,8 @@ The file format is documented in docs/audits.md; headers, file names and code li
 (`data/records/audits.yml`). The rules are those of the other readers (kpis.records.readers):
 
 - a CSV or a workbook sheet (title rows above the header are skipped) anywhere under the
-  council folder, recognised by its headings like every other table (an audit id and a grade:
-  the `key` columns in data/records/audits.yml; kpis.records.readers.detect), read by
+  council folder, recognised by its headings like every other table (an audit id:
+  the `key` column in data/records/audits.yml; kpis.records.readers.detect), read by
   kpis.records.readers.read_council and finished here (`clean_audits`); absent -> an empty
   table (the file is optional);
 - a required column that cannot be found, an empty or non-UTF-8 file, an unreadable workbook ->
