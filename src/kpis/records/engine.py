@@ -35,7 +35,10 @@ Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_o
 repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
 long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
 caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
-assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus.
+assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus; and, when the council sends an audit
+file, the quality-assurance indicators of kpis.records.indicators.audits (audits_per_month,
+audit_grades, audits_per_practitioner, practitioners_audited_2plus, audit_team_coverage,
+audits_moderated_down), council and team levels.
 
 Which rows exist: at council level every indicator, breakdown and month-end; at team level every
 team that appears in an indicator's rows (in any month computed) for every month-end; at worker
@@ -51,7 +54,15 @@ import numpy as np
 import pandas as pd
 
 from kpis import catalogue
-from kpis.records.indicators import cla, cp_open, repeat, stability, timeliness, workforce
+from kpis.records.indicators import (
+    audits,
+    cla,
+    cp_open,
+    repeat,
+    stability,
+    timeliness,
+    workforce,
+)
 from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
@@ -313,7 +324,14 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
         parts.append(agg)
     out = {c: np.concatenate([p[c] for p in parts]) if parts else np.empty(0, np.int64)
            for c in ("pair", "m", "unit", "num", "den", "level")}
-    return _finish(out, ctx, pairs)
+    res = _finish(out, ctx, pairs)
+    if indicators is None and len(records.audits):
+        # the quality-assurance audit indicators: their own rules (monthly counts and shares
+        # of audits, not child cohorts), council and team levels only
+        aud = audits.audit_indicators(records, ctx.month_ends,
+                                      [lv for lv in levels if lv != "worker"])
+        res = pd.concat([res, aud[OUTPUT_COLUMNS]], ignore_index=True) if len(aud) else res
+    return res
 
 
 def _finish(out: dict[str, np.ndarray], ctx: Context,

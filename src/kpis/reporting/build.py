@@ -263,6 +263,9 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
                     for j in deep:
                         if "computed_path" not in dict(overrides):
                             j.parameters["computed_path"] = str(computed) if computed else ""
+                        if (computed and j.parameters.get("records_dir") == ""
+                                and "records_dir" not in dict(overrides)):  # issue 14
+                            j.parameters["records_dir"] = str(paths.synthetic_beside(processed))
                     before = set(futures)
                     submit(deep)
                     pending |= set(futures) - before

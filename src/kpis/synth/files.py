@@ -82,7 +82,8 @@ def _903_and_workforce(sim: Sim, ids: pd.Series, t_out: int, t_end: int
     looked_after = np.unique(ech)
     header = pd.DataFrame({
         "CHILD": ids.to_numpy()[looked_after], "SEX": K["sex"].to_numpy()[looked_after],
-        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(), "ETHNIC": "WBRI",
+        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(),
+        "ETHNIC": K["ethnicity"].to_numpy()[looked_after] if "ethnicity" in K else "WBRI",
         "UPN": "", "MOTHER": "", "MC_DOB": ""})
     Mi = sim.missing[(sim.missing["start"] >= t_out - 365) & (sim.missing["start"] <= t_end)]
     missing = pd.DataFrame({
@@ -149,6 +150,10 @@ def _date_forms(annex: dict[str, pd.DataFrame], xlsx: bool) -> None:
         annex[name] = df
 
 
+#: Annex A lists that carry "Does the Child have a Disability" (lists 4 to 9 in the template).
+DISABILITY_LISTS = ("assessments", "s47", "cp_plans")
+
+
 def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
                  rng: np.random.Generator) -> Tables:
     """Turn the simulation into the text of each list and file (with the planted bad rows)."""
@@ -166,9 +171,11 @@ def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
         return pd.DataFrame({
             "Child Unique ID": ids.to_numpy()[c],
             "Gender": np.where(K["sex"].to_numpy()[c] == 1, m, f),
-            "Ethnicity": "WBRI",
+            "Ethnicity": K["ethnicity"].to_numpy()[c] if "ethnicity" in K else "WBRI",
             "Date of Birth": dob,
             "Age of Child (Years)": np.maximum(age, 0),
+            **({"Does the Child have a Disability": K["disability"].to_numpy()[c]}
+               if "disability" in K and table in DISABILITY_LISTS else {}),
         }, index=df.index)
 
     R, A, S, C = sim.referrals, sim.assessments, sim.s47, sim.cp_plans
