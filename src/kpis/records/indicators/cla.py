@@ -89,9 +89,9 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     National rule [V]: children with >= 1 missing incident ÷ all children looked after during the
     year, excluding children looked after only under short-term placements. Rule here:
     - Cohort (headline): children looked after at any time in the 12 months to the month-end (an
-      episode with DECOM <= month-end and DEC > the window's first day, or open: DEC is the day
-      the child stopped being looked after, so one who ceased on the window's first day is out
-      [I]) in an
+      episode with DECOM <= month-end and DEC >= the window's first day, or open: a child who
+      ceased on the window's first day was looked after that day and is in, as DfE counts;
+      a one-day episode follows the same rule, `Context.during_pairs`) [V]) in an
       episode whose legal status is not a short break (V3/V4, `SHORT_BREAK_LS`): a child with
       only short-break episodes in the window is out [V].
     - Numerator: >= 1 missing incident of type "M" (`MISSING_TYPES`) whose MIS_START is in the 12
@@ -109,7 +109,7 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     ecode = e["code"].to_numpy()
     sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
     ei = np.flatnonzero(~sb)
-    i, m = ctx.interval_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
+    i, m = ctx.during_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
     year_keys = np.unique(ecode[ei][i] * ctx.nm + m)
     la_idx, la_m = _cla_at_month_end(ctx)
     me_keys = np.unique(ecode[la_idx] * ctx.nm + la_m)
