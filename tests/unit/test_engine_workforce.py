@@ -44,7 +44,8 @@ def workforce() -> Records:
 
 def test_caseload_per_fte(workforce: Records) -> None:
     # Month-end 2020-03-31. Case-holding workers in post: wa (9, 0.5), wb (19, 1.0), wc (23, 1.0)
-    # cases 9 + 19 + 23 = 51 (X counted for wa and wb); FTE 2.5 -> 20.4. we's 5 children: worker not in post -> out.
+    # cases 9 + 19 + 23 = 51 (X counted for wa and wb); FTE 2.5 -> 20.4.
+    # we's 5 children: worker not in post -> out.
     n, d, v = fig(workforce, "caseload_per_fte", "2020-03")
     assert (n, d) == (51, 2.5) and v == pytest.approx(20.4)
     # team T1: (9 + 19) / 1.5; worker wa: 9 / 0.5 = 18

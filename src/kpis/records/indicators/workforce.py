@@ -54,7 +54,8 @@ def caseload_per_fte(ctx: Context) -> pd.DataFrame:
     """Average children held per FTE social worker [V] (CSWW census: cases ÷ case-holding FTE).
 
     Numerator: cases at the month-end — (worker, child) allocations to case-holding workers in
-    post, so a co-worked child counts once per worker [V] (one row each, num=1); denominator: those workers' FTE (one row per worker, den=FTE). Team:
+    post, so a co-worked child counts once per worker [V] (one row each, num=1);
+    denominator: those workers' FTE (one row per worker, den=FTE). Team:
     the worker's team; worker level: the worker's children ÷ FTE. Period rule: at month-end
     (the census uses 30 September). Departs: "cases" are children allocated to the worker [I].
     """
