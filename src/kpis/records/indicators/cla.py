@@ -27,6 +27,7 @@ S20_LS = frozenset({"V2"})
 MISSING_TYPES = frozenset({"M"})
 
 LA_AT_MONTH_END = "looked after at month-end"
+NUMBER = "number of children"
 
 
 def _cla_at_month_end(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
@@ -46,18 +47,21 @@ def cla_s20(ctx: Context) -> pd.DataFrame:
     (`S20_LS`); the current episode is the latest-starting one open at the month-end, so a legal
     status change (RNE L, B or U) takes effect on its DECOM. Period rule: at month-end (the
     national figure is the same snapshot at 31 March). Departs from it only in using every
-    month-end. Attribution: the worker allocated at the month-end.
+    month-end. Attribution: the worker allocated at the month-end. Breakdown "number of
+    children": the numerator itself (Appendix 1 prints "208 children" beside the rate).
     """
     e = ctx.episodes
     la_idx, m = _cla_at_month_end(ctx)
     code = e["code"].to_numpy()[la_idx]
     ls = e["ls"].to_numpy()[la_idx]
     team, worker = ctx.attribute(code, m)
-    return event_frame(
+    ev = event_frame(
         m, breakdown="", child=code, team=team, worker=worker,
         in_numerator=np.isin(ls, list(S20_LS)),
         extra={"episode_start": to_dates(e["decom"].to_numpy()[la_idx]), "ls": ls,
                "rne": e["rne"].to_numpy()[la_idx]})
+    # breakdown "number of children": the same rows; the engine shows the numerator (a count)
+    return pd.concat([ev, ev.assign(breakdown=NUMBER)], ignore_index=True)
 
 
 def _missing_counts(ctx: Context, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

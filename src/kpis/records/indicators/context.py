@@ -81,7 +81,7 @@ class Context:
 
     # ---- identifiers -------------------------------------------------------------------------
     CHILD_TABLES = ("children", "referrals", "assessments", "s47", "cp_plans", "episodes",
-                    "sw_episodes")
+                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews")
 
     @cached_property
     def children_index(self) -> pd.Index:

@@ -199,5 +199,18 @@ def sw_changes_6m_all(ctx: Context) -> pd.DataFrame:
     return _sw_frame(ctx, code, m, ctx.ws6, more=False)
 
 
-__all__ = ["placements_3plus", "long_term_stability", "sw_changes_12m_cla", "sw_more_than_3_12m",
-           "sw_changes_6m_all", "lookup"]
+def sw_3plus_12m(ctx: Context) -> pd.DataFrame:
+    """DfE's social-worker stability measure [V]: children looked after at the month-end (DfE:
+    31 March) who had 3 or more social workers in the 12 months to it (SSDA903 SWEpisodes),
+    shown beside the scorecard's local "3 or fewer" lines. Counting as `sw_changes_12m_cla`
+    (distinct SW_IDs with an allocation overlapping the window). Attribution: the worker
+    allocated at the month-end."""
+    code, m = _cla(ctx)
+    n = _worker_counts(ctx, ctx.ws12, code, m)
+    team, worker = ctx.attribute(code, m)
+    return event_frame(m, breakdown="", child=code, team=team, worker=worker,
+                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n})
+
+
+__all__ = ["placements_3plus", "sw_3plus_12m", "long_term_stability", "sw_changes_12m_cla",
+           "sw_more_than_3_12m", "sw_changes_6m_all", "lookup"]

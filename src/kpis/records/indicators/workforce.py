@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import count_by_key, event_frame, lookup
+from kpis.records.indicators.arrays import count_by_key, event_frame, lookup, text
 from kpis.records.indicators.context import Context
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
@@ -90,11 +90,25 @@ def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
         in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per})
 
 
+#: Role text (upper-case, stripped) of newly qualified social workers in their assessed and
+#: supported year in employment: Appendix 1's "ASYE" breakdown (local).
+ASYE_ROLES = frozenset({"ASYE", "NQSW", "ASYE SOCIAL WORKER"})
+
+
 def caseload_18_or_fewer(ctx: Context) -> pd.DataFrame:
     """Share of case-holding social workers in post with children ÷ FTE <= 18 (local; the census
     caseload of [V] per worker). A 0.5 FTE worker with 9 children has 18 per FTE: counted.
-    Period rule: at month-end. One row per worker (child_id empty)."""
-    return _threshold(ctx, THRESHOLDS["caseload_18_or_fewer"])
+    Period rule: at month-end. One row per worker (child_id empty). Breakdown "ASYE": the same
+    over workers whose role (latest workers row) is in `ASYE_ROLES` (local)."""
+    ev = _threshold(ctx, THRESHOLDS["caseload_18_or_fewer"])
+    w = ctx.records.workers
+    if not len(w):
+        return ev
+    ids = w["worker_id"].astype("string")[np.isin(text(w["role"]), list(ASYE_ROLES))]
+    asye = sorted(ids.dropna().unique())
+    codes = ctx.vocab.codes_of(asye) if asye else np.empty(0, np.int64)
+    sel = ev[np.isin(ev["worker"].to_numpy(), codes)]
+    return pd.concat([ev, sel.assign(breakdown="ASYE")], ignore_index=True)
 
 
 def caseload_22_or_fewer(ctx: Context) -> pd.DataFrame:
