@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpis.files import atomic_path
-from kpis.synth.params import OPEN, _days, _dmy, _dt, _iso
 from kpis.synth import snapshots
+from kpis.synth.params import OPEN, _days, _dmy, _dt, _iso
 from kpis.synth.simulate import Sim
 
 # --------------------------------------------------------------------------------------------
