@@ -18,8 +18,9 @@ def test_synthetic_council_computes_every_covered_line(tmp_path: Path) -> None:
     council = tmp_path / "council"
     generate(council, seed=2020, scale=0.15, start="2019-04-01", end="2021-03-31")
     out = tmp_path / "figures.csv"
-    done = subprocess.run([sys.executable, "-m", "kpis.cli", "compute", str(council),
-                           "--out", str(out), "--levels", "council"],
+    done = subprocess.run([sys.executable, "-m", "kpis.cli", "compute", "--input", str(council),
+                           "--out", str(out), "--levels", "council", "--from", "2021-03",
+                           "--to", "2021-03"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     fig = pd.read_csv(out, keep_default_na=False, na_values=[""])
