@@ -147,7 +147,8 @@ def _list6(rng: np.random.Generator, sim: Sim, ids: pd.Series, t_end: int, alloc
     year to the extract; the same spans the allocation model allocates."""
     R = sim.referrals
     a_end, cin_end = R["a_end"].to_numpy(), R["cin_end"].to_numpy()
-    keep = ~R["nfa"].to_numpy() & (cin_end > a_end) & (a_end <= t_end) & (cin_end >= t_end - 365)
+    keep = ~R["nfa"].to_numpy() & (a_end != OPEN) & (cin_end > a_end) & (a_end <= t_end) \
+        & (cin_end >= t_end - 365)
     R = R[keep]
     start = R["a_end"].to_numpy().astype(np.int64)
     end = R["cin_end"].to_numpy().astype(np.int64)
