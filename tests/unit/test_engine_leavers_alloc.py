@@ -127,3 +127,19 @@ def test_sw_3plus_dfe_and_s20_count_and_asye() -> None:
     assert fig(rec, "cla_s20", "2020-06", breakdown="number of children") == (1, 2, 1)
     # W3 (ASYE) holds 2 children / 0.5 FTE = 4: 18 or fewer
     assert fig(rec, "caseload_18_or_fewer", "2020-06", breakdown="ASYE") == (1, 1, 100.0)
+
+
+def test_cla_change_18m() -> None:
+    # Month-end 2020-06-30; 18 months before: 2018-12-31. C ceased on 2018-12-31 itself: not
+    # looked after at it. E: short breaks (V3): out.
+    rec = records_from("C", episodes=[
+        _ep("A", "2018-01-01"), _ep("B", "2018-06-01", "2019-05-01", "E11"),
+        _ep("C", "2018-01-01", "2018-12-31", "E11"), _ep("D", "2019-03-01"),
+        _ep("E", "2019-03-01", ls="V3"), _ep("F", "2018-06-01")])
+    # then: A, B, F = 3; now: A, D, F = 3 -> 0% (numerator = 100 x (now - then))
+    assert fig(rec, "cla_change_18m", "2020-06") == (0.0, 3.0, 0.0)
+    rec2 = records_from("C", episodes=[
+        _ep("A", "2018-01-01"), _ep("B", "2018-06-01", "2019-05-01", "E11"),
+        _ep("D", "2019-03-01"), _ep("G", "2020-01-01")])
+    # then: A, B = 2; now: A, D, G = 3 -> +50%
+    assert fig(rec2, "cla_change_18m", "2020-06") == (100.0, 2.0, 50.0)

@@ -150,6 +150,9 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
         counts=("",)),
     "cin_plan_under_1y": Spec(allocation.cin_plan_under_1y, {
         "": "CIN (not CP/CLA) open at month-end; started less than 1 year before"}),
+    "cla_change_18m": Spec(cla.cla_change_18m, {
+        "": "looked after at month-end (not short breaks) against 18 months before: % change"},
+        history=("episodes",), lookback_months=18),
     "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
         "": "looked after at month-end; 3 or more social workers in the 12 months"},
         history=("sw_episodes",)),

@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, text, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    days,
+    event_frame,
+    expand,
+    shift_months,
+    text,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
@@ -129,4 +137,39 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["cla_s20", "cla_missing", "S20_LS", "MISSING_TYPES"]
+#: "over the last 18 months" (local).
+CHANGE_MONTHS = 18
+
+
+def cla_change_18m(ctx: Context) -> pd.DataFrame:
+    """Change in the number of children in care over the last 18 months, in percent (local;
+    Appendix 1 "Change in the proportion of children in care over the last 18 months") [I].
+
+    Children looked after (SSDA903, not short breaks V3/V4) at the month-end, against those
+    looked after at the month-end 18 calendar months before: 100 x (now - then) / then. The
+    scorecard's "proportion" is a rate per child population; with the population unchanged
+    over 18 months its change is the change in the count [I] (no population in the records).
+    Rows: each child looked after now (num +100) and then (num -100, den 1), so the figure is
+    the sum of the rows. Council level only is meaningful: every row is "unallocated".
+    """
+    e = ctx.episodes
+    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    code, decom, dec = (e[c].to_numpy()[~sb] for c in ("code", "decom", "dec"))
+    then = shift_months(ctx.me + 1, -CHANGE_MONTHS) - 1
+    parts = []
+    for d, sign in ((ctx.me, 100.0), (then, -100.0)):
+        order = np.argsort(d, kind="stable")
+        lo = np.searchsorted(d[order], decom, "left")
+        hi = np.searchsorted(d[order], dec, "left")
+        idx, k = expand(lo, hi)
+        key = np.unique(code[idx] * max(ctx.nm, 1) + order[k])
+        c, m = key // max(ctx.nm, 1), key % max(ctx.nm, 1)
+        parts.append(event_frame(
+            m, breakdown="", child=c, team=np.zeros(len(c), np.int64),
+            worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), sign > 0),
+            num=np.full(len(c), sign), den=np.full(len(c), 0.0 if sign > 0 else 1.0),
+            extra={"looked_after_on": to_dates(d[m])}))
+    return pd.concat(parts, ignore_index=True)
+
+
+__all__ = ["cla_s20", "cla_missing", "cla_change_18m", "S20_LS", "MISSING_TYPES"]
