@@ -134,3 +134,24 @@ def test_extract_date_column_gives_a_monthly_series() -> None:
         cla_row("H", "2019-01-01", last_visit="2020-05-10", extract_date="2020-06-30")])
     assert fig(r, "visits_cla", "2020-05") == (1, 1, 100.0)
     assert fig(r, "visits_cla", JUNE) == (0, 1, 0.0)
+
+
+def test_stacked_monthly_extracts_read_from_files(tmp_path: object) -> None:
+    # List 8 as two stacked monthly extracts with an "Extract Date" column, read by the readers:
+    # May's extract (visit 2020-05-10, 21 days before 2020-05-31) on time, June's not (51 days).
+    from pathlib import Path
+
+    from kpis.records.readers import read_council
+
+    folder = Path(tmp_path) / "annex_a"
+    folder.mkdir()
+    (folder / "list8.csv").write_text(
+        "Child Unique ID,Gender,Date of Birth,Date Started to be Looked After,"
+        "Date of Last Social Work Visit,Extract Date\n"
+        "A1,M,01/01/2010,01/01/2019,10/05/2020,31/05/2020\n"
+        "A1,M,01/01/2010,01/01/2019,10/05/2020,30/06/2020\n", encoding="utf-8")
+    (folder / "list1.csv").write_text("Child Unique ID,Gender,Date of Birth,Date of Contact\n"
+                                      "A1,M,01/01/2010,30/06/2020\n", encoding="utf-8")
+    rec = read_council(Path(tmp_path)).records
+    assert fig(rec, "visits_cla", "2020-05") == (1, 1, 100.0)
+    assert fig(rec, "visits_cla", JUNE) == (0, 1, 0.0)

@@ -40,16 +40,16 @@ SEX_FORMS = {"cin": ("1", "2"), "cla": ("M", "F"), "care_leavers": ("Male", "Fem
 class SnapshotParams:
     """Event probabilities and durations of the snapshot lists (days unless said)."""
 
-    p_late_visit_cin: float = 0.17    # the interval to the next visit overruns the timescale
-    p_late_visit_cp: float = 0.12
-    p_late_visit_cla: float = 0.26
+    p_late_visit_cin: float = 0.22    # the interval to the next visit overruns the timescale
+    p_late_visit_cp: float = 0.18
+    p_late_visit_cla: float = 0.20
     visit_late_factor: float = 2.5
     p_late_rcpc: float = 0.03
     p_late_cla_review: float = 0.002
-    p_late_health_under5: float = 0.18
-    p_late_health_over5: float = 0.60
+    p_late_health_under5: float = 0.28
+    p_late_health_over5: float = 0.75
     health_late_factor: float = 1.8
-    p_late_dental: float = 0.55
+    p_late_dental: float = 0.62
     dental_late_factor: float = 3.0
     p_late_pwp_cla: float = 0.35
     p_late_pwp_leaver: float = 0.15
