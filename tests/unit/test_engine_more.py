@@ -246,6 +246,6 @@ def test_new_ids_registered_with_catalogue_metadata() -> None:
 def test_empty_records_give_empty_cohorts() -> None:
     out = compute(records_from("C"), pd.DatetimeIndex(["2020-06-30"]), indicators=NEW)
     council = out[out["level"] == "council"]
-    assert len(council) == 5  # cla_missing has a breakdown
+    assert len(council) == 6  # cla_missing and cla_s20 ("number of children") have breakdowns
     assert (council["denominator"] == 0).all() and council["value"].isna().all()
     assert np.all(council["note"] == "no children in cohort")
