@@ -136,10 +136,10 @@ def test_cla_change_18m() -> None:
         _ep("A", "2018-01-01"), _ep("B", "2018-06-01", "2019-05-01", "E11"),
         _ep("C", "2018-01-01", "2018-12-31", "E11"), _ep("D", "2019-03-01"),
         _ep("E", "2019-03-01", ls="V3"), _ep("F", "2018-06-01")])
-    # then: A, B, F = 3; now: A, D, F = 3 -> 0% (numerator = 100 x (now - then))
-    assert fig(rec, "cla_change_18m", "2020-06") == (0.0, 3.0, 0.0)
+    # then: A, B, F = 3; now: A, D, F = 3 -> 0% (numerator now, denominator then)
+    assert fig(rec, "cla_change_18m", "2020-06") == (3.0, 3.0, 0.0)
     rec2 = records_from("C", episodes=[
         _ep("A", "2018-01-01"), _ep("B", "2018-06-01", "2019-05-01", "E11"),
         _ep("D", "2019-03-01"), _ep("G", "2020-01-01")])
     # then: A, B = 2; now: A, D, G = 3 -> +50%
-    assert fig(rec2, "cla_change_18m", "2020-06") == (100.0, 2.0, 50.0)
+    assert fig(rec2, "cla_change_18m", "2020-06") == (3.0, 2.0, 50.0)

@@ -91,6 +91,8 @@ class Spec:
     lookback_months: int = 12
     #: breakdowns whose value is the numerator itself (a count of children), not a ratio
     counts: tuple[str, ...] = ()
+    #: value = 100 x (numerator / denominator - 1): a percent change (now against then)
+    change: bool = False
 
 
 #: The dates that say when each table's history starts (also used for default month-ends).
@@ -152,7 +154,7 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
         "": "CIN (not CP/CLA) open at month-end; started less than 1 year before"}),
     "cla_change_18m": Spec(cla.cla_change_18m, {
         "": "looked after at month-end (not short breaks) against 18 months before: % change"},
-        history=("episodes",), lookback_months=18),
+        history=("episodes",), lookback_months=18, change=True),
     "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
         "": "looked after at month-end; 3 or more social workers in the 12 months"},
         history=("sw_episodes",)),
@@ -416,6 +418,8 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     p_count = np.array([b in REGISTRY[i].counts if i else False
                         for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
     value = np.where(p_count[pair] & (den > 0), num, value)
+    p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
+    value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
     note = np.where(den > 0, p_note[pair], p_empty[pair])
     # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
     p_first = np.array([history_start(ctx.records, REGISTRY[i].history) if i else None

@@ -149,15 +149,16 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
     looked after at the month-end 18 calendar months before: 100 x (now - then) / then. The
     scorecard's "proportion" is a rate per child population; with the population unchanged
     over 18 months its change is the change in the count [I] (no population in the records).
-    Rows: each child looked after now (num +100) and then (num -100, den 1), so the figure is
-    the sum of the rows. Council level only is meaningful: every row is "unallocated".
+    Rows: each child looked after now (num 1) and then (den 1): numerator = children now,
+    denominator = children then, value = 100 x (num / den - 1) (engine `Spec.change`).
+    Council level only is meaningful: every row is "unallocated".
     """
     e = ctx.episodes
     sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
     code, decom, dec = (e[c].to_numpy()[~sb] for c in ("code", "decom", "dec"))
     then = shift_months(ctx.me + 1, -CHANGE_MONTHS) - 1
     parts = []
-    for d, sign in ((ctx.me, 100.0), (then, -100.0)):
+    for d, now in ((ctx.me, True), (then, False)):
         order = np.argsort(d, kind="stable")
         lo = np.searchsorted(d[order], decom, "left")
         hi = np.searchsorted(d[order], dec, "left")
@@ -166,8 +167,8 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
         c, m = key // max(ctx.nm, 1), key % max(ctx.nm, 1)
         parts.append(event_frame(
             m, breakdown="", child=c, team=np.zeros(len(c), np.int64),
-            worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), sign > 0),
-            num=np.full(len(c), sign), den=np.full(len(c), 0.0 if sign > 0 else 1.0),
+            worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), now),
+            num=np.full(len(c), float(now)), den=np.full(len(c), float(not now)),
             extra={"looked_after_on": to_dates(d[m])}))
     return pd.concat(parts, ignore_index=True)
 
