@@ -29,7 +29,8 @@ from kpis.records.indicators.context import Context
 from kpis.records.tables import Records
 from kpis.records.workdays import working_days
 
-SNAPSHOT_NOTE = "Annex A snapshot: computed for the month of the extract only"
+SNAPSHOT_NOTE = ("Annex A snapshot: computed for the month of the extract only, and only when the "
+                 "list has the column")
 
 #: Annex A dates that say when a list was extracted (the latest of them) [I].
 EXTRACT_DATES: dict[str, list[str]] = {
