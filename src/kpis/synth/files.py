@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpis.files import atomic_path
+from kpis.synth import snapshots
 from kpis.synth.params import OPEN, _days, _dmy, _dt, _iso
 from kpis.synth.simulate import Sim
 
@@ -55,6 +56,8 @@ SHEETS_XLSX = {"contacts": "List 1", "referrals": "List_3", "assessments": "List
                "s47": "list5 s47", "cp_plans": "Child Protection"}
 FILES_CSV = {"contacts": "list1_contacts", "referrals": "List 3 Referrals",
              "assessments": "List4", "s47": "S47", "cp_plans": "List 7 - Child Protection"}
+SHEETS_XLSX.update(snapshots.SHEETS_XLSX)  # lists 6, 8, 9 (issue 13)
+FILES_CSV.update(snapshots.FILES_CSV)
 
 
 def _903_and_workforce(sim: Sim, ids: pd.Series, t_out: int, t_end: int
@@ -232,8 +235,20 @@ def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
              "s47": s47, "cp_plans": cp}
     _date_forms(annex, xlsx)
     _plant_annex(annex, xlsx, rng)
+    # issue 13: snapshot columns and lists 6, 8, 9, 903 reviews (their own Generator)
+    srng, sp = snapshots.rng_for(sim, t_end), snapshots.SnapshotParams()
+    cp_extra = snapshots.cp_columns(srng, c, t_end, sp)
+    n_cp = len(c)
+    for col, v in cp_extra.items():
+        annex["cp_plans"][col] = np.r_[v, np.full(len(annex["cp_plans"]) - n_cp, "")]
+
+    def allocate(ev: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series]:
+        return _allocated(ev, col, sim.allocations, sim.workers, team_names)
+
+    annex.update(snapshots.annex_lists(srng, sim, ids, t_end, allocate, sp))
 
     files = _903_and_workforce(sim, ids, t_out, t_end)
+    files["ssda903/reviews.csv"] = snapshots.reviews_903(srng, sim, ids, t_out, t_end, sp)
     _plant_903(files)
     return Tables(annex, files)
 
