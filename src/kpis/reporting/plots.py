@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -149,21 +150,23 @@ def trend(monthly: pd.DataFrame, title: str, caption: str = "", unit: str = "per
     m = monthly[~partial].assign(month=lambda x: pd.to_datetime(x["period"], format="%Y-%m"))
     sns.lineplot(data=m, x="month", y="value", hue=by, style=by, markers=True, dashes=False,
                  ax=ax)
-    ends = []
+    # target and benchmarks are named in the legend under the chart (long comparator names
+    # beside the axes would squeeze the plot)
     if target is not None and not math.isnan(target):
-        ax.axhline(target, color="black", ls="--", lw=1.5)
-        ends.append((target, f"target {fmt_value(target, unit)}"))
+        ax.axhline(target, color="black", ls="--", lw=1.5,
+                   label=f"target {fmt_value(target, unit)}")
+    styles = iter([":", "-.", (0, (1, 4)), (0, (6, 3, 1, 3, 1, 3))] * 3)
     for bench, v in (benchmarks or {}).items():
         if v is not None and not math.isnan(v):
-            ax.axhline(v, color="#555555", ls=":", lw=1.5)
-            ends.append((v, f"benchmark {bench} {fmt_value(v, unit)}"))
-    for v, text in ends:
-        ax.annotate(text, (1.0, v), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=SMALL)
+            ax.axhline(v, color="#555555", ls=next(styles), lw=1.5,
+                       label=textwrap.fill(f"benchmark: {bench} {fmt_value(v, unit)}", 45))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("month end")
     ax.set_ylabel(_axis_label(unit))
     ax.tick_params(labelsize=SMALL)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False,
               fontsize=SMALL)
     if left_out:
         caption += (f" {left_out} earlier month{'s' if left_out != 1 else ''} with partial "
