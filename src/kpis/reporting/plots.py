@@ -235,10 +235,11 @@ def timeline(series: pd.DataFrame, title: str, caption: str = "") -> Chart:
 
 
 def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
-                     indicator_ids: list[str] | tuple[str, ...]) -> None:
+                     indicator_ids: list[str] | tuple[str, ...], about: str = "") -> None:
     """Display, for each indicator in `indicator_ids` that the computed monthly series holds,
     the council's monthly trend against the scorecard's target and benchmarks, then the latest
-    month by team. Workers are never shown (kpis.reporting.load.load_computed drops them)."""
+    month by team. Workers are never shown (kpis.reporting.load.load_computed drops them).
+    `about` describes the records (e.g. a generated council's own description)."""
     from IPython.display import Markdown, display
 
     if computed is None or computed.empty:
@@ -247,6 +248,7 @@ def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
         return
     computed = computed[computed["level"].isin(["council", "team"])]
     council_name = ", ".join(computed["council"].astype(str).unique()[:3])
+    whose = council_name + (f" ({about})" if about else "")
     shown = 0
     for iid in indicator_ids:
         c = computed[computed["indicator_id"].eq(iid) & computed["breakdown"].eq("")]
@@ -270,14 +272,14 @@ def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
             council.assign(org_unit=council_name), f"{name}: monthly, {period_label(first)} to "
             f"{period_label(last)}",
             f"Monthly values computed by kpis compute from the child-level records of "
-            f"{council_name} (a synthetic council, not Gloucestershire's data). Dashed line: "
+            f"{whose}. Dashed line: "
             f"the scorecard target; dotted lines: the scorecard benchmarks.",
             unit=unit, target=target, benchmarks=benches, name=name))
         teams = c[c["level"].eq("team") & c["period"].eq(last)].dropna(subset=["value"])
         if len(teams):
             show(team_bars(
                 teams, f"{name}: by team, {period_label(last)}",
-                f"Latest month by team in {council_name} (synthetic), with the number of "
+                f"Latest month by team in {council_name}, with the number of "
                 f"children behind each rate (numerator/denominator). Dashed line: the "
                 f"scorecard target. Teams with no figure that month are left out.",
                 unit=unit, target=target, name=name, period=last))
