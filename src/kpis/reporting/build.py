@@ -364,9 +364,10 @@ def _council_jobs(todo: list[Job], own: Any, dist: Any, audiences: tuple[str, ..
     from dataclasses import replace
 
     has = set(dist.loc[dist["latest"].notna() | dist["baseline"].notna(), "domain"])
-    board = [j for j in todo if "domain" not in j.parameters or j.parameters["domain"] in has]
+    board = [replace(j, banner=f"{own.name}: children's social care performance")
+             for j in todo if "domain" not in j.parameters or j.parameters["domain"] in has]
     managers = [replace(j, parameters={**j.parameters, "audience": MANAGERS},
-                        banner=SENSITIVE, files=[])
+                        banner=f"{SENSITIVE} ({own.name})", files=[])
                 for j in board if "team" in j.parameters] if MANAGERS in audiences else []
     return board, managers
 

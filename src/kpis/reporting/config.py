@@ -145,7 +145,7 @@ def _audiences(path: Path, raw: Any) -> tuple[str, ...]:
                    "expected reports: {audiences: [board, managers]}")
     aud = raw.get("audiences") or ["board"]
     aud = [aud] if isinstance(aud, str) else aud
-    bad = [a for a in aud if a not in AUDIENCES]
+    bad = [a for a in aud if a not in AUDIENCES] if isinstance(aud, list) else []
     if not isinstance(aud, list) or bad:
         raise _bad(path, "reports.audiences",
                    f"unknown audience {bad[0] if bad else aud!r}; known: {', '.join(AUDIENCES)}")
