@@ -280,8 +280,11 @@ def prepare(cfg: Config, processed: Path) -> CouncilData:
     first = min(baseline, year_before, shift(latest, -HISTORY_MONTHS))
     me = pd.date_range(month_end(first), month_end(latest), freq="ME")
     progress(f"computing {cfg.name}: {len(me)} month-ends, {first} to {latest}")
-    figures = engine.compute(rec, me, levels=("council", "team", "worker"))
+    figures = engine.compute(rec, me, levels=("council", "team"))
     figures, _ = mark_not_computed(figures, r)
+    # workers: only the latest month's caseloads are needed (the managers' tables, the bands)
+    held = engine.compute(rec, me[-1:], levels=("worker",), indicators=["caseload_per_fte"])
+    figures = pd.concat([figures, held], ignore_index=True)
     figures["council"] = cfg.name
     figures.loc[figures["level"].eq("council"), "org_unit"] = cfg.name
     unknown = sorted({i for i, _ in cfg.targets} - set(figures["indicator_id"]))
