@@ -462,7 +462,13 @@ def run(args: argparse.Namespace) -> int:
         from kpis.reporting import config
 
         council = config.load(args.council)
-    jobs = build(args.raw, args.processed, args.out, args.notebooks,
+    processed = args.processed
+    if council is not None and Path(processed) == paths.PROCESSED:
+        # a council's own folder, so the default scorecard in data/processed is left alone
+        from kpis.reporting.plan import slug
+
+        processed = paths.PROCESSED / f"council-{slug(council.name)}"
+    jobs = build(args.raw, processed, args.out, args.notebooks,
                  [tuple(p) for p in args.parameter], args.only, args.jobs,
                  synthetic=not args.no_synthetic,
                  fresh_kernels=getattr(args, "fresh_kernels", False), council=council,
