@@ -170,3 +170,23 @@ def test_team_figures_against_council_and_target() -> None:
                                      "Of": "5 / 10", "Council": "22%", "Target": "25%",
                                      "Target met": "not met"}]
     assert council.month_end("2026-09") == pd.Timestamp("2026-09-30")
+
+
+def test_council_files_kept_apart_from_the_default_scorecard(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpis.reporting import build
+
+    seen = {}
+
+    def fake(raw, processed, out, notebooks, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        seen.update(processed=processed, council=kwargs["council"].name,
+                    audiences=kwargs["audiences"])
+        return []
+
+    monkeypatch.setattr(build, "build", fake)
+    p = _cfg(tmp_path, "name: West Marsh\nrecords: extracts\n")
+    assert main(["report", "--council", str(p), "--audience", "managers"]) == 0
+    assert seen == {"processed": Path("data/processed/council-west-marsh"),
+                    "council": "West Marsh", "audiences": ("managers",)}
+    assert main(["report", "--council", str(p), "--processed", str(tmp_path / "x")]) == 0
+    assert seen["processed"] == tmp_path / "x"
