@@ -24,7 +24,7 @@ def test_two_lines_give_the_defaults(tmp_path: Path) -> None:
     cfg = config.load(_cfg(tmp_path, "name: Westmarsh\nrecords: extracts\n"))
     assert cfg.name == "Westmarsh" and cfg.records == tmp_path / "extracts"
     assert (cfg.la_code, cfg.baseline_period, cfg.latest_period) == (None, "", "")
-    assert cfg.audiences == ("board",) and cfg.disclosure == 0 and cfg.targets == {}
+    assert cfg.audiences == ("board",) and cfg.disclosure == 5 and cfg.targets == {}
 
 
 def test_every_optional_key(tmp_path: Path) -> None:
@@ -190,3 +190,16 @@ def test_council_files_kept_apart_from_the_default_scorecard(
                     "council": "West Marsh", "audiences": ("managers",)}
     assert main(["report", "--council", str(p), "--processed", str(tmp_path / "x")]) == 0
     assert seen["processed"] == tmp_path / "x"
+
+
+def test_team_figures_built_on_small_counts_are_suppressed() -> None:
+    dist = pd.DataFrame({"indicator_id": ["re_referrals"], "breakdown": [""],
+                         "target": [25.0]})
+    # the team's 5 / 10: a numerator of 5 is within the threshold of 5, not of 4
+    t = teams.figures_table(_figures(), dist, "Team A", "2026-09", threshold=5)
+    assert t[["Team", "Of", "Council", "Target met"]].values.tolist() == [["c", "c", "22%", ""]]
+    t = teams.figures_table(_figures(), dist, "Team A", "2026-09", threshold=4)
+    assert t[["Team", "Of"]].values.tolist() == [["50%", "5 / 10"]]
+    rows = teams.trend_rows(_figures(), "Team A", "X", "re_referrals", threshold=5)
+    assert rows["org_unit"].unique().tolist() == ["X (whole council)"]
+    assert "numerator" not in rows

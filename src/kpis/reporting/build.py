@@ -156,15 +156,17 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
         return None, f"skipped: {_summary(err)}"
 
 
-def _benchmarks(processed: Path, la_code: int | None = None) -> None:
+def _benchmarks(processed: Path, la_code: int | None = None) -> Any:
     """data/processed/benchmarks.csv: the council's published figures beside England, its
-    region and its statistical neighbours (kpis.national.benchmarks), from data/external/."""
+    region and its statistical neighbours (kpis.national.benchmarks), from data/external/.
+    Returns the table (None without data/external/)."""
     from kpis.national.benchmarks import DEFAULT_LA_CODE, write_benchmarks
 
     try:
-        write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
+        return write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
     except FileNotFoundError as err:  # a project without data/external/: say so, go on
         log.warning("benchmarks.csv not written: %s", err)
+        return None
 
 
 def _spc(figures: Any, processed: Path, dist: Any) -> None:
@@ -228,19 +230,29 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
         periods.update(zip(("baseline_period", "latest_period"), resolve_periods(
             tidy_table, raw, periods["baseline_period"], periods["latest_period"]),
             strict=True))
+    bench = None
+    if own is None or own.la_code:
+        bench = _benchmarks(processed, own.la_code if own is not None else None)
+    elif (processed / paths.BENCHMARKS).exists():  # another council's, from an earlier run
+        (processed / paths.BENCHMARKS).unlink()
+    if bench is not None:  # blank or 'unspecified' benchmarks filled from the published data
+        from kpis.national.catalogue import national_measures
+        from kpis.national.scorecard_fill import add_published_benchmarks
+
+        tidy_table = add_published_benchmarks(tidy_table, bench, national_measures(),
+                                              periods["latest_period"])
     dist = distance.distance_table(tidy_table, **periods)
     dist_path = processed / paths.DISTANCE
     files.write_parquet(dist, dist_path)
-    if own is None or own.la_code:
-        _benchmarks(processed, own.la_code if own is not None else None)
-    elif (processed / paths.BENCHMARKS).exists():  # another council's, from an earlier run
-        (processed / paths.BENCHMARKS).unlink()
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path)}
+    if own is not None and own.la_code:
+        shared["la_code"] = own.la_code
     if own is not None:
         shared.update(computed_path=str(own.computed), council_name=own.name,
                       about=own.about, records_about="", disclosure=own.disclosure,
                       caseloads_path=str(own.caseloads), exceptions_path=str(own.exceptions),
+                      suppress_threshold=own.disclosure,
                       baseline_period=periods["baseline_period"],
                       latest_period=periods["latest_period"])
     takes = {nb: set(notebook_parameters(nb)) for nb in {j.notebook for j in todo}}
@@ -364,8 +376,11 @@ def _council_jobs(todo: list[Job], own: Any, dist: Any, audiences: tuple[str, ..
     from dataclasses import replace
 
     has = set(dist.loc[dist["latest"].notna() | dist["baseline"].notna(), "domain"])
+    # reports on published statistics need the council's LA code (config `la_code`)
+    needs_la = {nb for nb in {j.notebook for j in todo} if "la_code" in notebook_parameters(nb)}
     board = [replace(j, banner=f"{own.name}: children's social care performance")
-             for j in todo if "domain" not in j.parameters or j.parameters["domain"] in has]
+             for j in todo if ("domain" not in j.parameters or j.parameters["domain"] in has)
+             and (own.la_code or j.notebook not in needs_la)]
     managers = [replace(j, parameters={**j.parameters, "audience": MANAGERS},
                         banner=f"{SENSITIVE} ({own.name})", files=[])
                 for j in board if "team" in j.parameters] if MANAGERS in audiences else []

@@ -20,8 +20,9 @@ Everything else is optional, with these defaults (see README "Your council's rep
   data/raw/appendix1_scorecard.csv and narrative_figures.csv); the narrative needs a scorecard.
 - `indicators`: an extra catalogue file (the columns of the package's indicators.csv).
 - `reports`: {audiences: [board, managers]} (default [board]).
-- `disclosure`: small-number threshold, a whole number >= 0 (default 0: nothing suppressed);
-  passed to the notebooks as the parameter `disclosure`.
+- `disclosure`: small-number threshold, a whole number >= 0 (default 5, as
+  kpis.stats.suppression): counts from 1 to it are suppressed on the board's pages; passed to
+  the notebooks as the parameters `disclosure` and `suppress_threshold`.
 
 Relative paths are read from the config file's folder. Unknown keys, bad values and missing
 paths are an InputError naming the key (exit 2).
@@ -63,7 +64,7 @@ records: {records}                 # folder of extracts: Annex A, SSDA903, workf
 # indicators: indicators.csv       # extra catalogue lines, indicators.csv columns [none]
 # reports:
 #   audiences: [board, managers]   # managers: worker caseloads and exception lists [board]
-# disclosure: 5                    # small-number threshold for the notebooks [0]
+# disclosure: 5                    # small-number threshold: counts 1-5 suppressed [5]
 """
 
 
@@ -83,7 +84,7 @@ class Config:
     narrative: Path | None = None
     indicators: Path | None = None
     audiences: tuple[str, ...] = ("board",)
-    disclosure: int = 0
+    disclosure: int = 5
 
 
 def _bad(path: Path, key: str, message: str) -> InputError:
@@ -169,7 +170,7 @@ def parse(data: Any, path: Path) -> Config:
     la = data.get("la_code")
     if la is not None and (isinstance(la, bool) or not isinstance(la, int) or la < 100):
         raise _bad(path, "la_code", f"{la!r} is not a DfE LA code (a number such as 916)")
-    disc = data.get("disclosure", 0)
+    disc = data.get("disclosure", 5)
     if isinstance(disc, bool) or not isinstance(disc, int) or disc < 0:
         raise _bad(path, "disclosure", f"{disc!r} is not a whole number of 0 or more")
     insp = data.get("inspection") or ""

@@ -71,7 +71,7 @@ class CouncilData:
     about: str = ""
     status: str = ""
     la_code: int | None = None
-    disclosure: int = 0
+    disclosure: int = 5
 
 
 def month(ts: pd.Timestamp) -> str:

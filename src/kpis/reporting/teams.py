@@ -28,10 +28,17 @@ def teams_of(computed: pd.DataFrame | None) -> list[str]:
     return sorted(computed.loc[computed["level"].eq("team"), "org_unit"].astype(str).unique())
 
 
-def figures_table(computed: pd.DataFrame, dist: pd.DataFrame, team: str, period: str
-                  ) -> pd.DataFrame:
+def _small(num: pd.Series, den: pd.Series, threshold: int) -> pd.Series:
+    """Counts from 1 to `threshold` (0: none): the figure is shown as `c` on board pages."""
+    n, d = num.astype(float), den.astype(float)
+    return ((n >= 1) & (n <= threshold)) | ((d >= 1) & (d <= threshold))
+
+
+def figures_table(computed: pd.DataFrame, dist: pd.DataFrame, team: str, period: str,
+                  threshold: int = 0) -> pd.DataFrame:
     """Every headline and breakdown line the team has in `period`: the team's figure (with
-    numerator / denominator), the council's, the target and whether the team meets it."""
+    numerator / denominator), the council's, the target and whether the team meets it. A team
+    figure built on a count from 1 to `threshold` is shown as `c` (disclosure control)."""
     from kpis import catalogue
 
     c = computed[computed["period"].eq(period)]
@@ -52,21 +59,27 @@ def figures_table(computed: pd.DataFrame, dist: pd.DataFrame, team: str, period:
     def show(col: str) -> list[str]:
         return [fmt_value(v, u) for v, u in zip(out[col], out["unit"], strict=True)]
 
+    small = _small(out["numerator"], out["denominator"], threshold).to_numpy()
     return pd.DataFrame({
-        "Indicator": name, "Team": show("value"),
-        "Of": [f"{n:.0f} / {d:g}" if pd.notna(n) and pd.notna(d) and d else ""
-               for n, d in zip(out["numerator"], out["denominator"], strict=True)],
-        "Council": show("whole"), "Target": show("target"), "Target met": meets})
+        "Indicator": name, "Team": np.where(small, "c", show("value")),
+        "Of": np.where(small, "c", [
+            f"{n:.0f} / {d:g}" if pd.notna(n) and pd.notna(d) and d else ""
+            for n, d in zip(out["numerator"], out["denominator"], strict=True)]),
+        "Council": show("whole"), "Target": show("target"),
+        "Target met": np.where(small, "", meets)})
 
 
-def trend_rows(computed: pd.DataFrame, team: str, council: str, indicator_id: str
-               ) -> pd.DataFrame:
+def trend_rows(computed: pd.DataFrame, team: str, council: str, indicator_id: str,
+               threshold: int = 0) -> pd.DataFrame:
     """The team's and the council's monthly headline series of one indicator, one series each
-    (column org_unit = the team's name or the council's), for plots.trend."""
+    (column org_unit = the team's name or the council's), for plots.trend. Team months built
+    on a count from 1 to `threshold` are left out, and no counts are carried."""
     c = computed[computed["indicator_id"].eq(indicator_id) & computed["breakdown"].eq("")]
     team_rows = c[c["level"].eq("team") & c["org_unit"].astype(str).eq(team)]
+    team_rows = team_rows[~_small(team_rows["numerator"], team_rows["denominator"], threshold)]
     whole = c[c["level"].eq("council")].assign(org_unit=f"{council} (whole council)")
-    return pd.concat([team_rows, whole], ignore_index=True).dropna(subset=["value"])
+    out = pd.concat([team_rows, whole], ignore_index=True).dropna(subset=["value"])
+    return out.drop(columns=["numerator", "denominator"]) if threshold else out
 
 
 def read_caseloads(path: str | Path) -> pd.DataFrame:
