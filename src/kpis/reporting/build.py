@@ -254,12 +254,15 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
                       caseloads_path=str(own.caseloads), exceptions_path=str(own.exceptions),
                       suppress_threshold=own.disclosure,
                       baseline_period=periods["baseline_period"],
-                      latest_period=periods["latest_period"])
+                      latest_period=periods["latest_period"],
+                      records_dir=str(own.records or ""))
     takes = {nb: set(notebook_parameters(nb)) for nb in {j.notebook for j in todo}}
     for j in todo:
         mine = {k: v for k, v in shared.items()
                 if k in ("scorecard_path", "raw_dir", "distance_path") or k in takes[j.notebook]}
         j.parameters = {**mine, **j.parameters}
+        if own is not None and j.parameters.get("records_dir") == "":  # the council's extracts
+            j.parameters["records_dir"] = shared["records_dir"]
     return scorecard.target, periods, dist
 
 

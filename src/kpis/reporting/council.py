@@ -72,6 +72,7 @@ class CouncilData:
     status: str = ""
     la_code: int | None = None
     disclosure: int = 5
+    records: Path | None = None  # the council's folder of extracts (audits, characteristics)
 
 
 def month(ts: pd.Timestamp) -> str:
@@ -303,7 +304,7 @@ def prepare(cfg: Config, processed: Path) -> CouncilData:
         cfg.name, baseline, latest, year_before, processed / COMPUTED, processed / SCORECARD,
         processed / CASELOADS, processed / EXCEPTIONS,
         teams=sorted(rec.workers["team"].dropna().astype(str).unique().tolist()),
-        la_code=cfg.la_code, disclosure=cfg.disclosure,
+        la_code=cfg.la_code, disclosure=cfg.disclosure, records=Path(cfg.records),
         about=(f"Every figure is computed by kpis from {cfg.name}'s own records "
                f"(extract of {pd.Timestamp(extract):%-d %B %Y})"
                + (f"; the baseline is {cfg.inspection}" if cfg.inspection else "")
