@@ -93,6 +93,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     raw.mkdir()
     proc.mkdir()
     shutil.copy(FIXTURE, proc / "scorecard.csv")
+    shutil.copy(ROOT / "data" / "raw" / "scorecard.yml", raw)  # its words and periods
     computed = _computed(base / "computed.csv")
     cmd = [sys.executable, str(ROOT / "dev.py"), "report", "--raw", str(raw), "--processed",
            str(proc), "--out", str(out), "--no-synthetic", "-p", "computed_path", str(computed)]

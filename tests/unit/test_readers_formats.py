@@ -323,11 +323,17 @@ def test_annex_a_alone_computes_what_it_can(tmp_path: Path, capsys) -> None:
                  "council"]) == 0
     fig = pd.read_csv(out, keep_default_na=False)
     nc = fig[fig["flag"] == "not computed"]
+    # every indicator that needs a 903 table (episodes, OC3, reviews), the allocation history
+    # (SWEpisodes) or the workforce file (data/records/indicator_inputs.yml)
     assert set(nc["indicator_id"]) == {
         "returns_to_care", "cla_s20", "cla_missing", "placements_3plus",
         "long_term_stability", "sw_changes_12m_cla", "sw_more_than_3_12m",
         "sw_changes_6m_all", "caseload_per_fte", "caseload_18_or_fewer",
-        "caseload_22_or_fewer", "agency_rate"}
+        "caseload_22_or_fewer", "agency_rate",
+        "care_leavers_in_touch", "care_leavers_suitable_accom_all",
+        "care_leavers_suitable_accom_19_21", "care_leavers_eet_all", "care_leavers_eet_19_21",
+        "cla_reviews", "cla_change_18m", "sw_3plus_12m", "unallocated_2wk",
+        "manager_allocated_2wk"}
     assert (nc["value"] == "").all()
     note = nc[nc["indicator_id"] == "cla_s20"]["note"].iloc[0]
     assert note == "not computed: needs SSDA903 episodes (episodes CSV or the XML return)"

@@ -71,10 +71,39 @@ IN_MONTH = "in month"
 R12 = "rolling 12 months"
 R6 = "rolling 6 months"
 STOCK = "month-end stock"
+#: A change between two month-ends (e.g. 18 months apart): never charted as SPC.
+CHANGE = "change over a period"
 
 #: What one month's figure is made of, per (indicator_id, breakdown) of `kpis compute`
 #: (from kpis.engine.REGISTRY's notes and the indicator docstrings).
 WINDOWS: dict[tuple[str, str], str] = {
+    # issue 13's indicators: Annex A snapshots and OC3 are point-in-time stocks; a cohort
+    # defined by the last 12 months (missing in the year; social workers in the year) is rolling
+    ("cla_s20", "number of children"): STOCK,
+    ("caseload_18_or_fewer", "ASYE"): STOCK,
+    ("visits_cin", ""): STOCK,
+    ("visits_cp", ""): STOCK,
+    ("visits_cla", ""): STOCK,
+    ("rcpc_up_to_date", ""): STOCK,
+    ("health_assessments_cla", ""): STOCK,
+    ("health_assessments_over5", ""): STOCK,
+    ("health_assessments_under5", ""): STOCK,
+    ("dental_assessments", ""): STOCK,
+    ("missing_return_interview", ""): R12,
+    ("missing_return_interview", "offered"): R12,
+    ("cla_pwp", ""): STOCK,
+    ("care_leavers_pwp", ""): STOCK,
+    ("care_leavers_in_touch", ""): STOCK,
+    ("care_leavers_suitable_accom_all", ""): STOCK,
+    ("care_leavers_suitable_accom_19_21", ""): STOCK,
+    ("care_leavers_eet_all", ""): STOCK,
+    ("care_leavers_eet_19_21", ""): STOCK,
+    ("cla_reviews", ""): STOCK,
+    ("unallocated_2wk", ""): STOCK,
+    ("manager_allocated_2wk", ""): STOCK,
+    ("cin_plan_under_1y", ""): STOCK,
+    ("cla_change_18m", ""): CHANGE,
+    ("sw_3plus_12m", ""): R12,
     ("re_referrals", ""): R12,
     ("repeat_cp", ""): IN_MONTH,
     ("repeat_cp", "rolling 12 months"): R12,
