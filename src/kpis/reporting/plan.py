@@ -34,6 +34,7 @@ class Job:
     error: str = ""
     files: list[str] = field(default_factory=list)
     computed: bool = False  # takes the synthetic council's computed series
+    key: str = ""  # content hash of everything it depends on (kpis.reporting.incremental)
 
 
 @cache
