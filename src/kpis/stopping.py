@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from pathlib import Path
 
 #: Seconds between a worker's checks that its parent is still there.
@@ -104,9 +104,18 @@ def worker_init(hard: bool = True) -> None:
                      name="kpis-parent-watch").start()
 
 
+def _quiet_cancelled(args: threading.ExceptHookArgs) -> None:
+    """The pool's manager thread, finding its workers gone, sets an error on futures that
+    were just cancelled (InvalidStateError, CPython 3.11): expected here, not worth a traceback."""
+    if args.exc_type is not None and issubclass(args.exc_type, InvalidStateError):
+        return
+    threading.__excepthook__(args)
+
+
 def stop_pool(pool: ProcessPoolExecutor, grace: float = 3.0) -> None:
     """Stop a process pool now: queued tasks cancelled, workers sent SIGTERM, then SIGKILL if
     they are still there after `grace` seconds."""
+    threading.excepthook = _quiet_cancelled
     procs = list((getattr(pool, "_processes", None) or {}).values())
     for p in procs:
         with contextlib.suppress(Exception):

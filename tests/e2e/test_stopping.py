@@ -153,3 +153,33 @@ def test_synth_stops_on_signal(tmp_path: Path, sig: int, code: int) -> None:
     assert _none_left(token) == []
     assert not out.exists() and _scratch(out, proc.pid) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stdout.txt"]
+
+
+@pytest.mark.slow
+def test_compute_stops_on_sigterm(tmp_path: Path) -> None:
+    from kpis.synth.generate import generate
+
+    councils = tmp_path / "councils"
+    generate(councils, seed=7, councils=4, annex_format="csv", workers=2)
+    out = tmp_path / "figures.csv"
+    out.write_text("the previous figures\n")
+    token = uuid.uuid4().hex
+    log = tmp_path / "stdout.txt"
+    proc = _start(["compute", "--input", str(councils), "--out", str(out), "--jobs", "2"],
+                  token, log)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_tagged(token)) < 3 and time.monotonic() < deadline:  # parent + 2 workers
+            time.sleep(0.2)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    assert _none_left(token) == []
+    assert out.read_text() == "the previous figures\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["councils", "figures.csv",
+                                                          "stdout.txt"]
