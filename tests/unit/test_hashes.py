@@ -55,9 +55,14 @@ def test_new_dependency_file_is_a_change_and_a_hand_made_target_falls_back_to_ti
     out.record()
     assert not out.stale()
     target.write_text("edited by hand\n")  # not what kpis built: decided by time
-    _set_mtime(target, dep.stat().st_mtime + 100)
-    assert not out.stale()
     _set_mtime(target, dep.stat().st_mtime - 100)
+    assert out.stale()  # older than its dependencies
+    _set_mtime(target, dep.stat().st_mtime + 100)
+    assert not out.stale()  # newer: kept, and recorded, so from now on content decides
+    _set_mtime(target, dep.stat().st_mtime - 100)
+    assert not out.stale()
+    dep.write_text("x = 3\n")
+    _set_mtime(dep, target.stat().st_mtime - 100)
     assert out.stale()
 
 

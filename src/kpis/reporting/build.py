@@ -340,8 +340,9 @@ def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
                      json.dumps({"meta": meta, "stamp": stamp,
                                  "reports": [asdict(j) for j in todo]}, indent=1, default=str))
     if partial and out.exists():  # a partial run keeps the other reports of the last run
+        mine = {f"{j.name}{ext}" for j in todo for ext in (".html", ".ipynb")}
         for p in out.iterdir():
-            if not (build_dir / p.name).exists() and p.is_file():
+            if not (build_dir / p.name).exists() and p.is_file() and p.name not in mine:
                 shutil.copy2(p, build_dir / p.name)
     gitkeep = out / ".gitkeep"
     if gitkeep.exists():

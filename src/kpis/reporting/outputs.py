@@ -9,7 +9,8 @@ in data/processed): the SHA-256 of every dependency file (names and bytes) again
 digest, so a touched file with the same bytes changes nothing and an edit with an old mtime is
 still seen. With no record (an output written by hand, or before hashes were kept) or a target
 that is no longer the one recorded, it falls back to time: stale when any dependency file is
-newer than the target. A dependency that does not exist is an error (InputError naming it).
+newer than the target (and when it is not, that state is recorded, so content decides next).
+A dependency that does not exist is an error (InputError naming it).
 """
 
 from __future__ import annotations
@@ -139,7 +140,10 @@ class Output:
                 store.save()  # remember the hashes just computed
                 return stale
         newest = max((f.stat().st_mtime for f in files), default=0.0)
-        return newest > built
+        if newest > built:
+            return True
+        self.record()  # up to date by time: from now on, decided by content
+        return False
 
 
 def declared(raw: Path, processed: Path) -> dict[str, Output]:
