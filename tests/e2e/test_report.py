@@ -253,3 +253,16 @@ def test_bad_parameter_exits_2_before_any_notebook(tmp_path: Path, name: str, va
     assert len(lines) == 1 and name in lines[0] and words in lines[0], done.stderr
     assert "Traceback" not in done.stderr and "start" not in done.stdout
     assert not out.exists()  # nothing was built
+
+
+@pytest.mark.slow
+def test_built_reports_have_no_serious_accessibility_violation(built: tuple[Path, int]) -> None:
+    """axe-core (WCAG 2.0-2.2 A and AA) on every page of the README build: skipped, with the
+    reason, where Chromium, node or npm is missing (the checker then exits 2)."""
+    out, _ = built
+    done = subprocess.run([sys.executable, str(ROOT / "checks" / "accessibility.py"), str(out)],
+                          capture_output=True, text=True, timeout=900)
+    if done.returncode == 2:
+        pytest.skip(done.stderr.strip() or done.stdout.strip())
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "OK:" in done.stdout
