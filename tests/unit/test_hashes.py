@@ -107,3 +107,26 @@ def test_scratch_folder_respects_the_umask_and_dead_processes_are_swept(tmp_path
 def test_exit_codes() -> None:
     assert stopping.exit_code(KeyboardInterrupt()) == 130
     assert stopping.exit_code(stopping.Terminated()) == 143
+
+
+def test_synthetic_folder_from_before_markers_is_replaced_only_if_every_file_is_ours(
+        tmp_path: Path) -> None:
+    import pytest
+
+    from kpis.errors import InputError
+    from kpis.synth.generate import check_out, mark
+
+    old = tmp_path / "synthetic"
+    (old / "annex_a").mkdir(parents=True)
+    (old / "annex_a" / "list_1.csv").write_text("x")
+    (old / "workforce.csv").write_text("y")
+    names = {"annex_a/list_1.csv", "annex_a/list_3.csv", "workforce.csv"}
+    check_out(old, names)  # every file is one the generator writes
+    with pytest.raises(InputError, match=r"did not write \(annex_a/list_1.csv and 1 more\)"):
+        check_out(old)  # no marker, nothing expected
+    (old / "annex_a" / "mine.xlsx").write_text("z")
+    with pytest.raises(InputError, match=r"\(annex_a/mine.xlsx\)"):
+        check_out(old, names)
+    (old / "annex_a" / "mine.xlsx").unlink()
+    mark(old, [old / "annex_a" / "list_1.csv", old / "workforce.csv"], {"seed": 1})
+    check_out(old)  # marked: its own files

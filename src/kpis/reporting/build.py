@@ -147,10 +147,11 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
         if declared["synthetic"].stale():
             # absent, or made by an older generator: build it aside, then swap it in
             syn_dir.parent.mkdir(parents=True, exist_ok=True)
-            generate.check_out(syn_dir)  # never replace a folder kpis did not write
             staging = stopping.scratch_dir(syn_dir, "synthetic")
             try:
                 written = generate.generate(staging, seed=2020, councils=1, annex_format="csv")
+                # never replace a folder with files kpis did not write
+                generate.check_out(syn_dir, {p.relative_to(staging).as_posix() for p in written})
                 generate.mark(staging, written, {"seed": 2020, "councils": 1, "annex": "csv"})
                 with stopping.deferred():
                     files.replace_dir(staging, syn_dir)

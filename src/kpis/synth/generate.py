@@ -158,9 +158,11 @@ def mark(folder: Path, written: list[Path], arguments: dict) -> None:
                                              "files": rel}, indent=1), encoding="utf-8")
 
 
-def check_out(out: Path) -> None:
+def check_out(out: Path, expected: set[str] | None = None) -> None:
     """Refuse (InputError) an --out that is not a new or empty folder, or one kpis synth wrote
-    (its marker lists every file in it): kpis never deletes a file it did not write."""
+    (its marker lists every file in it; or, for a folder written before markers, every file in
+    it has a name in `expected`, the files just generated): kpis never deletes a file it did
+    not write."""
     out = Path(out)
     if not out.exists():
         return
@@ -173,11 +175,11 @@ def check_out(out: Path) -> None:
         listed = set(json.loads((out / MARKER).read_text(encoding="utf-8"))["files"])
     except (OSError, ValueError, KeyError, TypeError):
         listed = set()
-    ours = listed | {MARKER}
+    ours = listed | {MARKER} | (expected or set())
     dirs = {p for f in ours for p in Path(f).parents if str(p) != "."}
-    foreign = sorted(p.relative_to(out).as_posix() for p in entries
-                     if p.relative_to(out).as_posix() not in ours
-                     and not (p.is_dir() and p.relative_to(out) in dirs))
+    foreign = sorted(p.relative_to(out).as_posix() for p in entries  # files, empty folders
+                     if p.relative_to(out).as_posix() not in ours and not (
+                         p.is_dir() and (p.relative_to(out) in dirs or any(p.iterdir()))))
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise InputError(out, f"--out holds files kpis synth did not write ({foreign[0]}{more});"
