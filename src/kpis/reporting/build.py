@@ -392,7 +392,8 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     out.parent.mkdir(parents=True, exist_ok=True)
     build_dir = stopping.scratch_dir(out, out.name)
     try:
-        reuse = incremental.Reuser(out, processed, force)
+        reuse = incremental.Reuser(out, processed, force,
+                                   (notebooks.parent / "data" / "external",))
         synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
                                 synthetic, fresh_kernels, dist, reuse)
         meta = {

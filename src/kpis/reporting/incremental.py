@@ -4,10 +4,11 @@ the last build and marked "reused" in the build details and manifest.json.
 
 Two levels, both from the dependencies declared in kpis.reporting.outputs:
 - a report's key: SHA-256 over its notebook's bytes, its parameters, the files its path
-  parameters name (scorecard, distance table, raw folder, computed series; and the processed
-  benchmarks.csv, and spc.csv for the computed reports), the kpis package (every module and
-  package data file) and the Python and package versions. The key is kept in manifest.json; a
-  report whose key, status and files match the last build is reused.
+  parameters name (scorecard, distance table, raw folder, computed series, records; and the
+  processed benchmarks.csv, spc.csv for the computed reports, and data/external/), the kpis
+  package (every module and package data file) and the Python and package versions. The key
+  is kept in manifest.json; a report whose key, status and files match the last build is
+  reused.
 - the build's stamp: the same over everything a build reads (notebooks, kpis, raw folder, the
   processed and synthetic outputs the build would rebuild, data/external, the accessibility
   statement, the command's arguments). When it matches the last complete build's stamp,
@@ -74,8 +75,10 @@ def _path_digest(store: Store, value: Any) -> str | None:
     return "absent"
 
 
-def job_key(job: Any, store: Store, code: str, env: str, processed: Path) -> str:
-    """The report's key (see the module docstring)."""
+def job_key(job: Any, store: Store, code: str, env: str, processed: Path,
+            shared: str = "") -> str:
+    """The report's key (see the module docstring); `shared`: the digest of inputs every report
+    may read (data/external)."""
     extra = [paths.BENCHMARKS] + ([paths.SPC] if job.computed else [])
     parts = {
         "notebook": store.file(job.notebook),
@@ -83,7 +86,7 @@ def job_key(job: Any, store: Store, code: str, env: str, processed: Path) -> str
         "inputs": {k: _path_digest(store, v) for k, v in sorted(job.parameters.items())},
         "processed": {n: store.file(processed / n) if (processed / n).is_file() else None
                       for n in extra},
-        "code": code, "env": env,
+        "code": code, "env": env, "shared": shared,
     }
     return sha(json.dumps(parts, sort_keys=True, default=str))
 
@@ -99,17 +102,20 @@ def previous(out: Path) -> dict[str, Any]:
 class Reuser:
     """Decides, report by report, whether the last build's copy can be reused, and copies it."""
 
-    def __init__(self, out: Path, processed: Path, force: bool = False) -> None:
+    def __init__(self, out: Path, processed: Path, force: bool = False,
+                 shared: tuple[Path, ...] = ()) -> None:
         self.out, self.processed, self.force = Path(out), Path(processed), force
         self.store = Store(Path(processed) / STORE_NAME)
         self.code, self.env = code_digest(self.store), environment()
+        self.shared = sha(json.dumps([_path_digest(self.store, str(Path(p).resolve()))
+                                      for p in shared]))
         last = previous(out)
         self.last = {r["name"]: r for r in last.get("reports", [])}
 
     def __call__(self, job: Any, build_dir: Path) -> bool:
         """Give `job` its key; if the last build made it from the same key, copy its files into
         `build_dir`, mark it reused and return True."""
-        job.key = job_key(job, self.store, self.code, self.env, self.processed)
+        job.key = job_key(job, self.store, self.code, self.env, self.processed, self.shared)
         self.store.save()
         was = self.last.get(job.name)
         if self.force or not was or was.get("key") != job.key or was.get("status") not in \
