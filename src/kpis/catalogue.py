@@ -9,12 +9,17 @@ data, not code.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
 POLARITIES = ("higher", "lower", "neither")
+#: A council's extra indicator definitions (its config's `indicators` file), appended to the
+#: package's catalogue; set by `kpis report --council` for the notebooks it runs.
+EXTRA_ENV = "KPIS_EXTRA_INDICATORS"
 
 
 @cache
@@ -27,8 +32,33 @@ def _read(name: str) -> pd.DataFrame:
 def indicators() -> pd.DataFrame:
     """The indicator catalogue (a copy; all columns text, `in_appendix` as bool)."""
     df = _read("catalogue/indicators.csv").copy()
+    extra = os.environ.get(EXTRA_ENV)
+    if extra:
+        more = _extra(extra)
+        df = pd.concat([df, more[~more["indicator_id"].isin(df["indicator_id"])]],
+                       ignore_index=True)
     df["in_appendix"] = df["in_appendix"].eq("yes")
     return df
+
+
+@cache
+def _extra(path: str) -> pd.DataFrame:
+    """An extra catalogue file: the package catalogue's columns (InputError otherwise)."""
+    from kpis.errors import InputError
+
+    df = pd.read_csv(Path(path), dtype=str, keep_default_na=False)
+    need = list(_read("catalogue/indicators.csv").columns)
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(path, f"missing column {missing[0]!r} (an indicators file has the "
+                               f"columns of src/kpis/data/catalogue/indicators.csv)",
+                         column="indicators")
+    bad = df[~df["polarity"].isin(POLARITIES)]
+    if len(bad):
+        raise InputError(path, f"polarity {bad['polarity'].iloc[0]!r} is not one of "
+                               f"{', '.join(POLARITIES)}", row=int(bad.index[0]) + 2,
+                         column="polarity")
+    return df[need]
 
 
 def domains() -> pd.DataFrame:

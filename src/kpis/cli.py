@@ -62,6 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="run every report (default: reuse those whose inputs did not change)")
 
+    r.add_argument("--council", type=Path, default=None, metavar="FILE",
+                   help="build from a council's records, as its config says (kpis init)")
+    r.add_argument("--audience", action="append", choices=("board", "managers"),
+                   help="add an audience (managers: OFFICIAL-SENSITIVE team reports in "
+                        "reports/managers/; needs --council)")
+
+    i = sub.add_parser("init", help="write a council config to fill in (never overwrites)")
+    i.add_argument("file", type=Path, nargs="?", default=Path("council.yml"))
+    i.add_argument("--name", default="My council", help="the council's name")
+    i.add_argument("--records", default="records", help="folder of the council's extracts")
+
     s = sub.add_parser("synth", help="write a synthetic council in the real file formats")
     s.add_argument("--out", type=Path, default=paths.SYNTHETIC)
     s.add_argument("--seed", type=int, default=2020)
@@ -100,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kpis.reporting.build import run
         elif args.command == "synth":
             from kpis.synth.generate import run
+        elif args.command == "init":
+            from kpis.reporting.config import run
         elif args.command == "benchmarks":
             from kpis.national.cli import run
         else:

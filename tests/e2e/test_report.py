@@ -30,8 +30,11 @@ def test_plan_covers_every_domain_and_deep_dive() -> None:
     assert names[0] == "overview"
     for slug in catalogue.domains()["slug"]:
         assert f"domain-{slug}" in names
-    assert names[-4:] == ["repeat_work", "stability", "workforce", "child_level"]
-    assert [j.notebook.stem for j in jobs[-4:]] == ["deep_dive"] * 3 + ["child_level"]
+    assert names[-7:] == ["repeat_work", "stability", "workforce", "child_level",
+                          "reconciliation", "quality_assurance", "disproportionality"]
+    assert [j.notebook.stem for j in jobs[-7:-3]] == ["deep_dive"] * 3 + ["child_level"]
+    # team packs are planned from a council's workforce file (kpis report --council) only
+    assert not [n for n in names if n.startswith("team-")]
 
 
 def test_unknown_parameter_fails_clearly() -> None:

@@ -90,7 +90,7 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
                     os.replace(tmp_nb, ipynb)
                 raise
             os.replace(tmp_nb, tmp)
-        html.export_html(ipynb, out_dir / f"{job.name}.html", job.title, NAV)
+        html.export_html(ipynb, out_dir / f"{job.name}.html", job.title, NAV, job.banner)
         job.status, job.files = "ok", [f"{job.name}.html", f"{job.name}.ipynb"]
     except Exception as err:  # noqa: BLE001 - reported in the index, others carry on
         job.status = "failed"
@@ -168,6 +168,12 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
             return out, f"ok: cached series reused ({out.name} is newer than its inputs)"
         result = batch.compute_dir(syn_dir, start=SYNTHETIC_FROM, levels=("council", "team"))
         figures = result.figures
+        from kpis.reporting.load import records_about
+
+        name = records_about(syn_dir).get("name")  # the generated council's own name
+        if name:
+            figures["council"] = name
+            figures.loc[figures["level"].eq("council"), "org_unit"] = name
         files.write_csv(figures, out)
         series.record()
         _spc(figures, processed, dist)
@@ -215,14 +221,17 @@ def _git_revision(cwd: Path) -> str:
         return "unknown"
 
 
-def _prepare(todo: list[Job], raw: Path, processed: Path
+def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
              ) -> tuple[Path, dict[str, Any], Any]:
     """Clean when the scorecard is stale, check every report's parameters against it (before
     any notebook runs: a bad month, domain, comparator or path is exit 2), write the shared
     distance table and give every job the shared paths. Returns (scorecard path, the distance
-    table's periods, the distance table)."""
+    table's periods, the distance table). `own`: a council's computed scorecard and periods
+    (kpis.reporting.council.CouncilData), used instead of the raw scorecard."""
     scorecard = outputs.declared(raw, processed)["scorecard"]
-    if scorecard.stale():
+    if own is not None:
+        scorecard = outputs.Output("scorecard", own.scorecard, ())
+    elif scorecard.stale():
         from kpis.scorecard import clean
 
         progress(f"cleaning {raw} -> {processed}")
@@ -239,7 +248,20 @@ def _prepare(todo: list[Job], raw: Path, processed: Path
     defaults = notebook_parameters(todo[0].notebook)
     periods = {k: first.get(k, default_value(defaults.get(k)))
                for k in ("baseline_period", "latest_period", "comparator")}
-    bench = _benchmarks(processed)
+    if own is not None:
+        periods.update(baseline_period=first.get("baseline_period", own.baseline_period),
+                       latest_period=first.get("latest_period", own.latest_period))
+    else:
+        from kpis.reporting.load import resolve_periods
+
+        periods.update(zip(("baseline_period", "latest_period"), resolve_periods(
+            tidy_table, raw, periods["baseline_period"], periods["latest_period"]),
+            strict=True))
+    bench = None
+    if own is None or own.la_code:
+        bench = _benchmarks(processed, own.la_code if own is not None else None)
+    elif (processed / paths.BENCHMARKS).exists():  # another council's, from an earlier run
+        (processed / paths.BENCHMARKS).unlink()
     if bench is not None:  # blank or 'unspecified' benchmarks filled from the published data
         from kpis.national.catalogue import national_measures
         from kpis.national.scorecard_fill import add_published_benchmarks
@@ -251,8 +273,23 @@ def _prepare(todo: list[Job], raw: Path, processed: Path
     files.write_parquet(dist, dist_path)
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path)}
+    if own is not None and own.la_code:
+        shared["la_code"] = own.la_code
+    if own is not None:
+        shared.update(computed_path=str(own.computed), council_name=own.name,
+                      about=own.about, records_about="", disclosure=own.disclosure,
+                      caseloads_path=str(own.caseloads), exceptions_path=str(own.exceptions),
+                      suppress_threshold=own.disclosure,
+                      baseline_period=periods["baseline_period"],
+                      latest_period=periods["latest_period"],
+                      records_dir=str(own.records or ""))
+    takes = {nb: set(notebook_parameters(nb)) for nb in {j.notebook for j in todo}}
     for j in todo:
-        j.parameters = {**shared, **j.parameters}
+        mine = {k: v for k, v in shared.items()
+                if k in ("scorecard_path", "raw_dir", "distance_path") or k in takes[j.notebook]}
+        j.parameters = {**mine, **j.parameters}
+        if own is not None and j.parameters.get("records_dir") == "":  # the council's extracts
+            j.parameters["records_dir"] = shared["records_dir"]
     return scorecard.target, periods, dist
 
 
@@ -323,24 +360,25 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
     return synth_status
 
 
-def heading(dist: Any) -> str:
-    """The front page's heading, from the distance table's periods."""
+def heading(dist: Any, name: str = "") -> str:
+    """The front page's heading, from the council's name and the distance table's periods."""
     from kpis.reporting.fmt import period_label
 
-    return (f"Children's social care: distance travelled, "
+    return (f"{name + ': c' if name else 'C'}hildren's social care: distance travelled, "
             f"{period_label(dist.attrs.get('baseline_period', ''))} to "
             f"{period_label(dist.attrs.get('latest_period', ''))}")
 
 
 def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
-            root: Path, partial: bool, dist: Any, stamp: str = "") -> None:
+            root: Path, partial: bool, dist: Any, name: str = "", intro: str = "",
+            stamp: str = "") -> None:
     """Write the front page, build details, accessibility statement and manifest, and swap
     the report set into place."""
     from kpis.reporting.a11y import markdown_page
 
-    title = heading(dist)
+    title = heading(dist, name)
     shown = [_relative(j, root) for j in todo]
-    files.write_text(build_dir / "index.html", front_page.front_page(dist, todo, title))
+    files.write_text(build_dir / "index.html", front_page.front_page(dist, todo, title, intro))
     files.write_text(build_dir / "build.html", front_page.build_page(shown, meta, title))
     statement = root / "docs" / "accessibility.md"
     text = (statement.read_text(encoding="utf-8") if statement.exists() else
@@ -378,17 +416,77 @@ def _relative(job: Job, root: Path) -> Job:
     return replace(job, parameters={k: show(v) for k, v in job.parameters.items()})
 
 
+#: The marking of the managers' pages (Government Security Classifications).
+SENSITIVE = "OFFICIAL-SENSITIVE: names case and worker identifiers; for managers only"
+MANAGERS = "managers"
+
+
+def _council_jobs(todo: list[Job], own: Any, dist: Any, audiences: tuple[str, ...]
+                  ) -> tuple[list[Job], list[Job]]:
+    """A council's report set: the domain reports that have figures, and (managers'
+    audience) a copy of every team report for managers, marked OFFICIAL-SENSITIVE."""
+    from dataclasses import replace
+
+    has = set(dist.loc[dist["latest"].notna() | dist["baseline"].notna(), "domain"])
+    # reports on published statistics need the council's LA code (config `la_code`)
+    needs_la = {nb for nb in {j.notebook for j in todo} if "la_code" in notebook_parameters(nb)}
+    board = [replace(j, banner=f"{own.name}: children's social care performance")
+             for j in todo if ("domain" not in j.parameters or j.parameters["domain"] in has)
+             and (own.la_code or j.notebook not in needs_la)]
+    managers = [replace(j, parameters={**j.parameters, "audience": MANAGERS},
+                        banner=f"{SENSITIVE} ({own.name})", files=[])
+                for j in board if "team" in j.parameters] if MANAGERS in audiences else []
+    return board, managers
+
+
+def _managers_index(jobs: list[Job], folder: Path, title: str) -> None:
+    """reports/managers/index.html: the managers' team reports, marked OFFICIAL-SENSITIVE."""
+    import html as h
+
+    items = "".join(f"<li>{front_page._link(j)}</li>" for j in jobs)
+    files.write_text(folder / "index.html", front_page.page(
+        f"Managers' reports: {title}",
+        f'<p class="kpis-banner"><strong>{h.escape(SENSITIVE)}</strong></p>'
+        f"<h1>Managers' reports</h1><p>{h.escape(title)}. Each team's caseloads by worker "
+        f"ID and its overdue work by case ID.</p><ul>{items}</ul>"
+        '<p><a href="../index.html">Board reports</a></p>'))
+
+
 def build(raw: Path, processed: Path, out: Path, notebooks: Path,
           overrides: list[tuple[str, str]] | None = None, only: list[str] | None = None,
           jobs: int = 2, synthetic: bool = True, fresh_kernels: bool = False,
+          council: Any = None, audiences: tuple[str, ...] = (),
           force: bool = False) -> list[Job]:
-    """Build the report set into `out` (see the module docstring); `force`: run every report
-    even if the last build's copy is up to date. Returns the jobs."""
+    """Build the report set into `out` (see the module docstring). Returns the jobs.
+
+    `council` (kpis.reporting.config.Config): build from that council's records instead of
+    the default scorecard (kpis.reporting.council); `audiences` adds to the config's. `force`:
+    run every report even if the last build's copy is up to date."""
     t0 = time.perf_counter()
     overrides, only = overrides or [], only or []
     notebooks, raw, processed, out = (p.resolve() for p in (notebooks, raw, processed, out))
-    todo = plan(notebooks, overrides, only)
-    scorecard, periods, dist = _prepare(todo, raw, processed)
+    own = None
+    if council is not None:
+        from kpis.reporting import council as council_data
+
+        if council.indicators is not None:  # checked now, read by every notebook's kernel
+            from kpis import catalogue
+
+            os.environ[catalogue.EXTRA_ENV] = str(council.indicators)
+            catalogue._extra(str(council.indicators))
+        own = council_data.prepare(council, processed)
+        synthetic = False
+    elif audiences and MANAGERS in audiences:
+        from kpis.errors import InputError
+
+        raise InputError("--audience", "the managers' reports need a council's records "
+                                       "(--council FILE)")
+    todo = plan(notebooks, overrides, only, own.teams if own else None)
+    scorecard, periods, dist = _prepare(todo, raw, processed, own)
+    managers: list[Job] = []
+    if own is not None:
+        todo, managers = _council_jobs(todo, own, dist,
+                                       tuple(dict.fromkeys((*council.audiences, *audiences))))
     out.parent.mkdir(parents=True, exist_ok=True)
     build_dir = stopping.scratch_dir(out, out.name)
     try:
@@ -396,6 +494,11 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
                                    (notebooks.parent / "data" / "external",))
         synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
                                 synthetic, fresh_kernels, dist, reuse)
+        if managers:
+            (build_dir / MANAGERS).mkdir()
+            _run_all(managers, build_dir / MANAGERS, notebooks, raw, processed, overrides,
+                     jobs, False, fresh_kernels, dist)
+            _managers_index(managers, build_dir / MANAGERS, heading(dist, own.name))
         meta = {
             "Built": html.stamp(time.time()),
             "Build time": f"{time.perf_counter() - t0:.1f} s",
@@ -408,24 +511,43 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
                               f"{periods['latest_period']}, comparator "
                               f"{periods['comparator'] or 'first available'}",
         }
+        if own is not None:  # a council's records: no raw scorecard, no generated council
+            del meta["Raw data (latest file)"], meta["Synthetic council"]
+            meta["Records"] = f"{council.records}: {own.status}"
+        intro = "" if own is None else own.about + (
+            " The managers' reports (OFFICIAL-SENSITIVE) are in managers/index.html, "
+            "apart from these." if managers else "")
         complete = all(j.status in incremental.REUSABLE for j in todo)
         stamp = incremental.stamp(raw, processed, out, notebooks, overrides, only,
-                                  synthetic) if complete else ""
-        _finish(todo, build_dir, out, meta, notebooks.parent, bool(only), dist, stamp)
+                                  synthetic) if complete and own is None else ""
+        _finish(todo, build_dir, out, meta, notebooks.parent, bool(only), dist,
+                own.name if own is not None else "", intro, stamp)
     finally:
         if build_dir.exists():
             shutil.rmtree(build_dir)
-    return todo
+    return todo + managers
 
 
 def run(args: argparse.Namespace) -> int:
     """CLI entry: `kpis report` (see kpis.cli for the arguments)."""
     t0 = time.perf_counter()
-    overrides = [tuple(p) for p in args.parameter]
+    council = None
+    if getattr(args, "council", None) is not None:
+        from kpis.reporting import config
+
+        council = config.load(args.council)
+    processed = args.processed
+    if council is not None and Path(processed) == paths.PROCESSED:
+        # a council's own folder, so the default scorecard in data/processed is left alone
+        from kpis.reporting.plan import slug
+
+        processed = paths.PROCESSED / f"council-{slug(council.name)}"
     force = getattr(args, "force", False)  # the up-to-date check is kpis.cli's, before pandas
-    jobs = build(args.raw, args.processed, args.out, args.notebooks, overrides, args.only,
-                 args.jobs, synthetic=not args.no_synthetic,
-                 fresh_kernels=getattr(args, "fresh_kernels", False), force=force)
+    jobs = build(args.raw, processed, args.out, args.notebooks,
+                 [tuple(p) for p in args.parameter], args.only, args.jobs,
+                 synthetic=not args.no_synthetic,
+                 fresh_kernels=getattr(args, "fresh_kernels", False), council=council,
+                 audiences=tuple(getattr(args, "audience", None) or ()), force=force)
     failed = [j.name for j in jobs if j.status not in incremental.REUSABLE]
     reused = sum(j.status == "reused" for j in jobs)
     progress(f"{len(jobs) - len(failed)} of {len(jobs)} reports built ({reused} reused, "

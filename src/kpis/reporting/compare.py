@@ -1,8 +1,8 @@
 """Computed indicators against the scorecard: the child-level engine's figure for a month next to
 the figure the council published for it (Appendix 1), its target and its benchmark.
 
-For the synthetic council this is the calibration check ("does the engine, on records shaped
-like Gloucestershire's, land near Appendix 1?"); for a real council's own records it is the
+For a generated council this is the calibration check ("does the engine, on records shaped
+like the default scorecard's council, land near it?"); for a council's own records it is the
 reconciliation an analyst does before replacing a hand-typed scorecard with computed figures.
 """
 
@@ -17,6 +17,24 @@ from kpis.scorecard.distance import target_status
 COLUMNS = ["indicator_id", "domain", "indicator", "breakdown", "unit", "council", "period",
            "numerator", "denominator", "computed", "published", "difference", "target",
            "target_status", "note"]
+
+
+def records_sentence(computed: pd.DataFrame | None, council_name: str = "",
+                     about: str = "") -> str:
+    """Whose records the computed figures come from, in words from the data: the council's
+    name (the config's, else the series' own) and the records' description when they have one
+    (a generated council says so in its kpis-synthetic.yml)."""
+    if computed is None or computed.empty:
+        return "_No computed monthly series was given (parameter `computed_path`)._"
+    name = council_name or ", ".join(computed["council"].astype(str).unique()[:3])
+    months = sorted(computed["period"].unique())
+    span = f"{months[0]} to {months[-1]}" if months else ""
+    from kpis.reporting.fmt import period_label
+
+    if months:
+        span = f"{period_label(months[0])} to {period_label(months[-1])}"
+    return (f"The records here are {name}'s" + (f": {about}" if about else "")
+            + f". Monthly figures {span}.")
 
 
 def computed_vs_scorecard(computed: pd.DataFrame, scorecard: pd.DataFrame, period: str,

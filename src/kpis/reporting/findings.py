@@ -83,7 +83,7 @@ def overview_findings(dist: pd.DataFrame) -> str:
     met = targeted[targeted["target_status"].eq("met")]
     rag = dist["rag"].value_counts()
     fallback = comparable["baseline_source"].astype(str).str.startswith("inspection")
-    via = (f" ({int(fallback.sum())} of them compare with the figure the 2017 inspection "
+    via = (f" ({int(fallback.sum())} of them compare with the figure the inspection "
            f"reported, as the council had no {bp} figure)") if fallback.any() else ""
     lines = [
         f"- The scorecard has **{n}** indicator lines (indicators and their breakdowns, with "

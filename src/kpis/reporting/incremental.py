@@ -183,6 +183,8 @@ def up_to_date(raw: Path, processed: Path, out: Path, notebooks: Path, overrides
 def current(args: Any) -> bool:
     """`kpis report` with nothing changed since the last complete build: say so and return True
     (quick: no pandas, no papermill, nothing written)."""
+    if getattr(args, "council", None) is not None or getattr(args, "audience", None):
+        return False  # a council's records build: checked by the full build, report by report
     same, _, last = up_to_date(args.raw, args.processed, args.out, args.notebooks,
                                [tuple(p) for p in args.parameter], args.only,
                                not args.no_synthetic)

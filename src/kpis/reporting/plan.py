@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -34,7 +35,8 @@ class Job:
     seconds: float = 0.0
     error: str = ""
     files: list[str] = field(default_factory=list)
-    computed: bool = False  # takes the synthetic council's computed series
+    computed: bool = False  # takes the computed monthly series
+    banner: str = ""  # a line above the page (the managers' OFFICIAL-SENSITIVE marking)
     key: str = ""  # content hash of everything it depends on (kpis.reporting.incremental)
 
 
@@ -84,25 +86,37 @@ def default_value(literal: Any) -> Any:
     return literal
 
 
-def _runs(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(name, title, parameters) of each run of one report entry."""
+def slug(text: str) -> str:
+    """'Children in Care 1' -> 'children-in-care-1' (file names of per-team reports)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "unnamed"
+
+
+def _runs(report: dict[str, Any], teams: list[str] | None = None
+          ) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, title, parameters) of each run of one report entry. `for_each: teams` runs once
+    per team of the council's workforce file (none when no council's records are given)."""
     params = dict(report.get("parameters") or {})
     if report.get("for_each") is None:
         return [(report["name"], report["title"], params)]
-    if report["for_each"] != "domains":
+    if report["for_each"] == "domains":
+        fills = [{"slug": d["slug"], "domain": d["domain"]}
+                 for _, d in catalogue.domains().iterrows()]
+    elif report["for_each"] == "teams":
+        fills = [{"slug": slug(t), "team": t} for t in teams or []]
+    else:
         raise InputError(REPORTS_YML, f"unknown for_each {report['for_each']!r} in report "
-                                      f"{report['name']!r} (known: domains)")
+                                      f"{report['name']!r} (known: domains, teams)")
     out = []
-    for _, d in catalogue.domains().iterrows():
-        fill = {"slug": d["slug"], "domain": d["domain"]}
+    for fill in fills:
         out.append((report["name"].format(**fill), report["title"].format(**fill),
                     {k: v.format(**fill) if isinstance(v, str) else v
                      for k, v in params.items()}))
     return out
 
 
-def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> list[Job]:
-    """The jobs of a report run, in reports.yml's order.
+def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str],
+         teams: list[str] | None = None) -> list[Job]:
+    """The jobs of a report run, in reports.yml's order (`teams`: for `for_each: teams`).
 
     Overrides are checked against the notebooks' parameters: a name no notebook has is an
     InputError; a known name is passed to every notebook that has it."""
@@ -124,7 +138,7 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str]) -> 
         if unknown:
             raise InputError(REPORTS_YML, f"report {r['name']!r}: notebook {nb!r} has no "
                                           f"parameter {', '.join(sorted(unknown))}")
-        for name, title, fixed in _runs(r):
+        for name, title, fixed in _runs(r, teams):
             given = {k: coerce(v, params[nb][k]) for k, v in overrides if k in params[nb]}
             jobs.append(Job(name, sources[nb], {**fixed, **given}, title,
                             computed=bool(r.get("computed"))))

@@ -241,14 +241,15 @@ def timeline(series: pd.DataFrame, title: str, caption: str = "") -> Chart:
 
 def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
                      indicator_ids: list[str] | tuple[str, ...], suppress: bool = True,
-                     suppress_threshold: int = 5) -> None:
+                     suppress_threshold: int = 5, about: str = "") -> None:
     """Display, for each indicator in `indicator_ids` that the computed monthly series holds:
     the council's rolling-12-month series as a line against the scorecard's target and
     benchmarks; each in-month or month-end series as an XmR chart (no SPC on rolling series:
     they are autocorrelated); then its teams as a funnel plot and a team table
     (`kpis.reporting.signal`). `suppress` / `suppress_threshold`: disclosure control
     (`kpis.stats.suppression.settings`; False only for an internal audience). Workers are never
-    shown (kpis.reporting.load.load_computed drops them)."""
+    shown (kpis.reporting.load.load_computed drops them). `about` describes the records
+    (a generated council's own description, from its kpis-synthetic.yml)."""
     from IPython.display import Markdown, display
 
     from kpis.stats.suppression import settings
@@ -260,8 +261,8 @@ def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
         return
     computed = computed[computed["level"].isin(["council", "team"])]
     council_name = ", ".join(computed["council"].astype(str).unique()[:3])
-    source = (f"Computed by kpis compute from the child-level records of {council_name} (a "
-              f"synthetic council, not Gloucestershire's data). ")
+    source = (f"Computed by kpis compute from the child-level records of {council_name}"
+              + (f" ({about})" if about else "") + ". ")
     shown = 0
     for iid in indicator_ids:
         c = computed[computed["indicator_id"].eq(iid)]

@@ -85,10 +85,12 @@ def rules_markdown(dist: pd.DataFrame) -> str:
          "pp_threshold": 1.0, "rel_threshold": 5.0, "amber_pp": 5.0, "amber_rel": 10.0}
     a.update(dist.attrs)
     bp, lp = period_label(a["baseline_period"]), period_label(a["latest_period"])
+    insp = "baseline_source" in dist and dist["baseline_source"].astype(str).str.startswith(
+        "inspection").any()
     return "\n".join([
-        f"- **Baseline** is the {bp} figure (at inspection). Where Appendix 1 gives no {bp} "
+        f"- **Baseline** is the {bp} figure (at inspection). Where the scorecard gives no {bp} "
         "figure but prints one in its Inspection column, that figure is used and marked "
-        "'(inspection)'.",
+        "'(inspection)'." if insp else f"- **Baseline** is the {bp} figure.",
         f"- **Latest** is the {lp} figure.",
         f"- **Direction of travel** uses each indicator's polarity (whether higher or lower is "
         f"better). A change smaller than {a['pp_threshold']:g} percentage point(s) for "
