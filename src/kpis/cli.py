@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kpis import log, paths
+from kpis import log, paths, stopping
 from kpis.errors import InputError
 
 
@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--fresh-kernels", action="store_true",
                    help="a new kernel for every notebook (default: each worker reuses one, "
                         "wiped clean between notebooks)")
+    r.add_argument("--force", action="store_true",
+                   help="run every report (default: reuse those whose inputs did not change)")
 
     r.add_argument("--council", type=Path, default=None, metavar="FILE",
                    help="build from a council's records, as its config says (kpis init)")
@@ -97,10 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # a bad argument (one line printed) or --help
         return int(stop.code or 0) if isinstance(stop.code, int | None) else 2
     log.setup(-1 if args.quiet else args.verbose)
+    stopping.install()
     try:
         if args.command == "clean":
             from kpis.scorecard.clean import run
         elif args.command == "report":
+            from kpis.reporting import incremental
+
+            if not args.force and incremental.current(args):  # before importing pandas
+                return 0
             from kpis.reporting.build import run
         elif args.command == "synth":
             from kpis.synth.generate import run
@@ -114,9 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(err, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # temporary files are removed on the way out (kpis.io)
-        print("interrupted: no output written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM (kpis.stopping): temporary files
+        # and folders were removed on the way out, the previous outputs are as they were
+        print("interrupted: nothing written, previous outputs left as they were",
+              file=sys.stderr)
+        return stopping.exit_code(stop)
 
 
 if __name__ == "__main__":

@@ -201,7 +201,12 @@ def _effective_jobs(jobs: int | None, n_councils: int) -> int:
 
 def _worker_init() -> None:
     """Pool workers run one thread each: the processes already use every core, and pandas'
-    multi-threaded read_csv / pyarrow's thread pool on top of them only oversubscribe."""
+    multi-threaded read_csv / pyarrow's thread pool on top of them only oversubscribe. Ctrl-C
+    and SIGTERM are the parent's to handle; a worker whose parent is gone leaves (kpis.stopping).
+    """
+    from kpis import stopping
+
+    stopping.worker_init()
     pd.set_option("mode.max_threads", 1)
     try:
         import pyarrow
@@ -228,6 +233,11 @@ def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple
     try:
         for out in pool.map(task, dirs, chunksize=1):
             yield out
+    except BaseException:  # Ctrl-C, SIGTERM, an error: stop the workers now (kpis.stopping)
+        from kpis import stopping
+
+        stopping.stop_pool(pool)
+        raise
     finally:  # on an error, don't wait for the councils still queued
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -8,10 +8,13 @@ and compute its monthly series (kpis.records.batch -> data/processed/computed_sy
 while the reports that do not need it already run; then run the reports marked `computed`.
 Each notebook runs in its own worker process (and kernel), --jobs at a time. HTML is exported
 with code hidden, figures embedded and no CDN script (kpis.reporting.html). The report set is
-written to a temporary folder and swapped into place (kpis.files.replace_dir), with an
-index.html linking every report with its parameters, run time, data timestamp and git revision.
-A failed notebook does not stop the others: the index marks it failed and the command exits 1
-naming it.
+written to a scratch folder (kpis.stopping: outside the project when it can be) and swapped into
+place (kpis.files.replace_dir), with an index.html linking every report with its parameters, run
+time, data timestamp and git revision. A failed notebook does not stop the others: the index
+marks it failed, its executed copy is kept beside the index, and the command exits 1 naming it.
+A report whose inputs did not change is reused from the last build (kpis.reporting.incremental).
+Ctrl-C or SIGTERM stops the workers and their kernels and leaves the last build as it was
+(kpis.stopping).
 """
 
 from __future__ import annotations
@@ -25,15 +28,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kpis import files, paths
+from kpis import files, paths, stopping
 from kpis.log import progress
-from kpis.reporting import front_page, html, outputs
+from kpis.reporting import front_page, html, incremental, outputs
 from kpis.reporting.kernel import INLINE_BACKEND
 from kpis.reporting.params import check_parameters
 from kpis.reporting.plan import Job, default_value, notebook_parameters, plan
@@ -83,9 +85,11 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
                         if attempt == 2:
                             raise
                         progress(f"        retry  {job.name} (kernel did not start)")
-            finally:
+            except BaseException:  # a failed run's executed copy is kept, to inspect
                 if tmp_nb.exists():
-                    os.replace(tmp_nb, tmp)
+                    os.replace(tmp_nb, ipynb)
+                raise
+            os.replace(tmp_nb, tmp)
         html.export_html(ipynb, out_dir / f"{job.name}.html", job.title, NAV, job.banner)
         job.status, job.files = "ok", [f"{job.name}.html", f"{job.name}.ipynb"]
     except Exception as err:  # noqa: BLE001 - reported in the index, others carry on
@@ -99,6 +103,23 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
 
 #: The links at the top of every report page.
 NAV = [("index.html", "Front page: all reports"), ("accessibility.html", "Accessibility")]
+
+
+def _worker_init() -> None:
+    """Pool worker: Ctrl-C is the parent's to handle; on SIGTERM or when the parent is gone,
+    kill this worker's kernels and leave (kpis.stopping)."""
+    from kpis.reporting import kernel
+
+    stopping.worker_init(hard=True)
+    stopping.on_terminate(kernel.kill_all)
+
+
+def _synthetic_process(*args: Any) -> tuple[Path | None, str]:
+    """`_synthetic` in its own process: SIGTERM runs its clean-ups (`finally`), then it leaves."""
+    try:
+        return _synthetic(*args)
+    except KeyboardInterrupt:
+        os._exit(143)
 
 
 def _summary(err: Exception) -> str:
@@ -126,14 +147,18 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
         if declared["synthetic"].stale():
             # absent, or made by an older generator: build it aside, then swap it in
             syn_dir.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".synthetic-", dir=syn_dir.parent))
-            staging.chmod(0o755)
+            staging = stopping.scratch_dir(syn_dir, "synthetic")
             try:
-                generate.generate(staging, seed=2020, councils=1, annex_format="csv")
-                files.replace_dir(staging, syn_dir)
+                written = generate.generate(staging, seed=2020, councils=1, annex_format="csv")
+                # never replace a folder with files kpis did not write
+                generate.check_out(syn_dir, {p.relative_to(staging).as_posix() for p in written})
+                generate.mark(staging, written, {"seed": 2020, "councils": 1, "annex": "csv"})
+                with stopping.deferred():
+                    files.replace_dir(staging, syn_dir)
             finally:
                 if staging.exists():
                     shutil.rmtree(staging)
+            declared["synthetic"].record()
         series = declared["computed"]
         out = series.target
         if not series.stale():
@@ -150,6 +175,7 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
             figures["council"] = name
             figures.loc[figures["level"].eq("council"), "org_unit"] = name
         files.write_csv(figures, out)
+        series.record()
         _spc(figures, processed, dist)
         return out, f"ok: {len(figures)} rows from {syn_dir}"
     except Exception as err:  # noqa: BLE001 - the report still builds without it
@@ -210,6 +236,7 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
 
         progress(f"cleaning {raw} -> {processed}")
         clean.clean(raw, processed)
+        scorecard.record()
     from kpis import catalogue
     from kpis.scorecard import distance, tidy
 
@@ -268,26 +295,36 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
 
 def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, processed: Path,
              overrides: list[tuple[str, str]], jobs: int, synthetic: bool,
-             fresh_kernels: bool, dist: Any = None) -> str:
+             fresh_kernels: bool, dist: Any = None,
+             reuse: incremental.Reuser | None = None) -> str:
     """Execute every job in a process pool; the synthetic council is built beside the first
-    reports and those marked `computed` are queued once it is ready. Returns its status."""
+    reports (in a process of its own) and those marked `computed` are queued once it is ready.
+    A job `reuse` finds unchanged is copied from the last build instead. On Ctrl-C or SIGTERM
+    the workers and their kernels are stopped at once. Returns the synthetic council's status."""
     total = len(todo)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     synth_status = "skipped: --no-synthetic"
-    with cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool, \
-            cf.ThreadPoolExecutor(max_workers=1) as side:
+    pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx,
+                                  initializer=_worker_init)
+    side = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
+                                  initializer=stopping.worker_init, initargs=(False,))
+    try:
         deep = [j for j in todo if j.computed]
         futures: dict[cf.Future, Job] = {}
 
         def submit(batch: list[Job]) -> None:
             for j in batch:
+                if reuse is not None and reuse(j, build_dir):
+                    progress(f"[{todo.index(j) + 1:>2}/{total}] reused {j.name} (unchanged)")
+                    continue
                 futures[pool.submit(_execute, j, build_dir, notebooks,
                                     todo.index(j) + 1, total, fresh_kernels)] = j
 
         # the others first; the synthetic council is built beside them (started after the
         # workers are forked) and the computed reports are queued once it is ready
         submit([j for j in todo if not j.computed])
-        syn = side.submit(_synthetic, raw, processed, dist) if synthetic and deep else None
+        syn = side.submit(_synthetic_process, raw, processed, dist) if synthetic and deep \
+            else None
         if syn is None:
             submit(deep)
         pending: set[cf.Future] = set(futures) | ({syn} if syn else set())
@@ -314,6 +351,12 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
                 word = "done  " if j.status == "ok" else "FAILED"
                 progress(f"[{todo.index(j) + 1:>2}/{total}] {word} {j.name} "
                          f"({j.seconds:.1f} s)" + (f": {j.error}" if j.error else ""))
+    except BaseException:  # Ctrl-C, SIGTERM, or a bug: stop now, not after the queue
+        stopping.stop_pool(pool)
+        stopping.stop_pool(side)
+        raise
+    pool.shutdown()
+    side.shutdown()
     return synth_status
 
 
@@ -327,7 +370,8 @@ def heading(dist: Any, name: str = "") -> str:
 
 
 def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
-            root: Path, partial: bool, dist: Any, name: str = "", intro: str = "") -> None:
+            root: Path, partial: bool, dist: Any, name: str = "", intro: str = "",
+            stamp: str = "") -> None:
     """Write the front page, build details, accessibility statement and manifest, and swap
     the report set into place."""
     from kpis.reporting.a11y import markdown_page
@@ -343,16 +387,18 @@ def _finish(todo: list[Job], build_dir: Path, out: Path, meta: dict[str, str],
                      markdown_page(text, "Accessibility statement", front_page.CSS,
                                    [("index.html", "Front page: all reports")]))
     files.write_text(build_dir / "manifest.json",
-                     json.dumps({"meta": meta, "reports": [asdict(j) for j in todo]},
-                                indent=1, default=str))
+                     json.dumps({"meta": meta, "stamp": stamp,
+                                 "reports": [asdict(j) for j in todo]}, indent=1, default=str))
     if partial and out.exists():  # a partial run keeps the other reports of the last run
+        mine = {f"{j.name}{ext}" for j in todo for ext in (".html", ".ipynb")}
         for p in out.iterdir():
-            if not (build_dir / p.name).exists() and p.is_file():
+            if not (build_dir / p.name).exists() and p.is_file() and p.name not in mine:
                 shutil.copy2(p, build_dir / p.name)
     gitkeep = out / ".gitkeep"
     if gitkeep.exists():
         shutil.copy2(gitkeep, build_dir / ".gitkeep")
-    files.replace_dir(build_dir, out)
+    with stopping.deferred():  # never half-swapped
+        files.replace_dir(build_dir, out)
 
 
 def _relative(job: Job, root: Path) -> Job:
@@ -409,11 +455,13 @@ def _managers_index(jobs: list[Job], folder: Path, title: str) -> None:
 def build(raw: Path, processed: Path, out: Path, notebooks: Path,
           overrides: list[tuple[str, str]] | None = None, only: list[str] | None = None,
           jobs: int = 2, synthetic: bool = True, fresh_kernels: bool = False,
-          council: Any = None, audiences: tuple[str, ...] = ()) -> list[Job]:
+          council: Any = None, audiences: tuple[str, ...] = (),
+          force: bool = False) -> list[Job]:
     """Build the report set into `out` (see the module docstring). Returns the jobs.
 
     `council` (kpis.reporting.config.Config): build from that council's records instead of
-    the default scorecard (kpis.reporting.council); `audiences` adds to the config's."""
+    the default scorecard (kpis.reporting.council); `audiences` adds to the config's. `force`:
+    run every report even if the last build's copy is up to date."""
     t0 = time.perf_counter()
     overrides, only = overrides or [], only or []
     notebooks, raw, processed, out = (p.resolve() for p in (notebooks, raw, processed, out))
@@ -440,10 +488,12 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
         todo, managers = _council_jobs(todo, own, dist,
                                        tuple(dict.fromkeys((*council.audiences, *audiences))))
     out.parent.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    build_dir = stopping.scratch_dir(out, out.name)
     try:
+        reuse = incremental.Reuser(out, processed, force,
+                                   (notebooks.parent / "data" / "external",))
         synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
-                                synthetic, fresh_kernels, dist)
+                                synthetic, fresh_kernels, dist, reuse)
         if managers:
             (build_dir / MANAGERS).mkdir()
             _run_all(managers, build_dir / MANAGERS, notebooks, raw, processed, overrides,
@@ -467,8 +517,11 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
         intro = "" if own is None else own.about + (
             " The managers' reports (OFFICIAL-SENSITIVE) are in managers/index.html, "
             "apart from these." if managers else "")
+        complete = all(j.status in incremental.REUSABLE for j in todo)
+        stamp = incremental.stamp(raw, processed, out, notebooks, overrides, only,
+                                  synthetic) if complete and own is None else ""
         _finish(todo, build_dir, out, meta, notebooks.parent, bool(only), dist,
-                own.name if own is not None else "", intro)
+                own.name if own is not None else "", intro, stamp)
     finally:
         if build_dir.exists():
             shutil.rmtree(build_dir)
@@ -489,14 +542,16 @@ def run(args: argparse.Namespace) -> int:
         from kpis.reporting.plan import slug
 
         processed = paths.PROCESSED / f"council-{slug(council.name)}"
+    force = getattr(args, "force", False)  # the up-to-date check is kpis.cli's, before pandas
     jobs = build(args.raw, processed, args.out, args.notebooks,
                  [tuple(p) for p in args.parameter], args.only, args.jobs,
                  synthetic=not args.no_synthetic,
                  fresh_kernels=getattr(args, "fresh_kernels", False), council=council,
-                 audiences=tuple(getattr(args, "audience", None) or ()))
-    failed = [j.name for j in jobs if j.status != "ok"]
-    progress(f"{len(jobs) - len(failed)} of {len(jobs)} reports built in "
-             f"{time.perf_counter() - t0:.1f} s -> {args.out / 'index.html'}")
+                 audiences=tuple(getattr(args, "audience", None) or ()), force=force)
+    failed = [j.name for j in jobs if j.status not in incremental.REUSABLE]
+    reused = sum(j.status == "reused" for j in jobs)
+    progress(f"{len(jobs) - len(failed)} of {len(jobs)} reports built ({reused} reused, "
+             f"unchanged) in {time.perf_counter() - t0:.1f} s -> {args.out / 'index.html'}")
     if failed:
         print(f"error: failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -126,7 +126,7 @@ def front_page(dist: pd.DataFrame, jobs: Iterable[ReportJob], heading: str,
                         f"<td class='num'>{int(r['worsened'])}</td></tr>")
     others = [j for j in jobs if not j.parameters.get("domain")]
     other_items = "".join(f"<li>{_link(j)}</li>" for j in others)
-    failed = [j for j in jobs if j.status != "ok"]
+    failed = [j for j in jobs if j.status not in ("ok", "reused")]
     warn = (f'<p class="failed">{len(failed)} report(s) failed to build: '
             f"{html.escape(', '.join(j.name for j in failed))}. See the build details.</p>"
             if failed else "")
@@ -168,7 +168,8 @@ def build_page(jobs: Iterable[ReportJob], meta: Mapping[str, str], heading: str)
               if f"{j.name}.ipynb" in j.files else "")
         params = "<br>".join(f"{html.escape(k)} = {html.escape(_show_param(v))}"
                              for k, v in j.parameters.items()) or "defaults"
-        status = "OK" if j.status == "ok" else (
+        status = "OK" if j.status == "ok" else "Reused (inputs unchanged since the last " \
+            "build)" if j.status == "reused" else (
             f'<span class="failed">FAILED: {html.escape(j.error)}</span>')
         rows.append(f"<tr><td>{_link(j)}{nb}</td><td>{status}</td><td>{params}</td>"
                     f'<td class="num">{j.seconds:.1f} s</td></tr>')

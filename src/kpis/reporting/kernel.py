@@ -15,6 +15,7 @@ race for a port, and ipykernel does not warn that it is 'running over TCP withou
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing.util
 import os
 import tempfile
@@ -90,6 +91,19 @@ def discard(cwd: Path | None = None) -> None:
                 km.shutdown_kernel(now=True)
         finally:
             km.cleanup_resources()
+
+
+def kill_all() -> None:
+    """Kill every kernel this process started, at once (a worker told to stop: kpis.stopping).
+    Kernels run in sessions of their own, so each is killed with its process group; papermill's
+    fresh kernels are found as this process's children."""
+    from kpis.stopping import kill_children
+
+    kill_children()
+    for km in list(_warm.values()):
+        with contextlib.suppress(Exception):
+            km.cleanup_resources()
+    _warm.clear()
 
 
 atexit.register(discard)

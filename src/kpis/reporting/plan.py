@@ -37,6 +37,7 @@ class Job:
     files: list[str] = field(default_factory=list)
     computed: bool = False  # takes the computed monthly series
     banner: str = ""  # a line above the page (the managers' OFFICIAL-SENSITIVE marking)
+    key: str = ""  # content hash of everything it depends on (kpis.reporting.incremental)
 
 
 @cache

@@ -54,9 +54,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -64,6 +64,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kpis import stopping
+from kpis.errors import InputError
 from kpis.log import progress
 from kpis.synth.audits import write_audits
 from kpis.synth.characteristics import add_characteristics
@@ -138,10 +140,14 @@ def generate(out: Path, seed: int = 2020, councils: int = 1, start: str = "2015-
              "C" if councils == 1 else f"C{i + 1:03d}", start, end, xlsx, params)
             for i, sc in enumerate(scales)]
     if councils == 1 or workers <= 1:
-        written = [p for job in jobs for p in _one_council(job)]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            written = [p for paths in pool.map(_one_council, jobs) for p in paths]
+        return [p for job in jobs for p in _one_council(job)]
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=stopping.worker_init)
+    try:
+        written = [p for paths in pool.map(_one_council, jobs) for p in paths]
+    except BaseException:  # Ctrl-C, SIGTERM: stop the councils being simulated now
+        stopping.stop_pool(pool)
+        raise
+    pool.shutdown()
     return written
 
 
@@ -167,18 +173,63 @@ def files_digest(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+#: The file that marks a folder as written by kpis synth, with the files it wrote.
+MARKER = ".kpis-synth.json"
+
+
+def mark(folder: Path, written: list[Path], arguments: dict) -> None:
+    """Write the marker into a folder kpis synth has just filled."""
+    folder = Path(folder)
+    rel = sorted(Path(p).relative_to(folder).as_posix() for p in written)
+    (folder / MARKER).write_text(json.dumps({"written_by": "kpis synth", "arguments": arguments,
+                                             "files": rel}, indent=1), encoding="utf-8")
+
+
+def check_out(out: Path, expected: set[str] | None = None) -> None:
+    """Refuse (InputError) an --out that is not a new or empty folder, or one kpis synth wrote
+    (its marker lists every file in it; or, for a folder written before markers, every file in
+    it has a name in `expected`, the files just generated): kpis never deletes a file it did
+    not write."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(out, "--out is a file; give a new or empty folder")
+    entries = list(out.rglob("*"))
+    if not entries:
+        return
+    try:
+        listed = set(json.loads((out / MARKER).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = set()
+    ours = listed | {MARKER} | (expected or set())
+    dirs = {p for f in ours for p in Path(f).parents if str(p) != "."}
+    foreign = sorted(p.relative_to(out).as_posix() for p in entries  # files, empty folders
+                     if p.relative_to(out).as_posix() not in ours and not (
+                         p.is_dir() and (p.relative_to(out) in dirs or any(p.iterdir()))))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise InputError(out, f"--out holds files kpis synth did not write ({foreign[0]}{more});"
+                              " give a new or empty folder, or one kpis synth wrote")
+
+
 def run(args: argparse.Namespace) -> int:
-    """`kpis synth`: build into a temporary folder, then swap it into place."""
+    """`kpis synth`: refuse a folder with other files in it, build in a scratch folder, then
+    swap it into place (Ctrl-C or SIGTERM: nothing changed, no scratch folder left)."""
     t = time.perf_counter()
     out = Path(args.out)
+    check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    build = stopping.scratch_dir(out, "synth")
     try:
         files = generate(build, seed=args.seed, councils=args.councils, start=args.start,
                          end=args.end)
+        mark(build, files, {"seed": args.seed, "councils": args.councils,
+                            "start": args.start, "end": args.end})
         from kpis.files import replace_dir
 
-        replace_dir(build, out)
+        with stopping.deferred():
+            replace_dir(build, out)
     finally:
         if build.exists():
             shutil.rmtree(build)
