@@ -31,7 +31,8 @@ def floor(n: int, work: Path) -> float:
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(
         "from IPython.display import Markdown, display\n"
-        "from kpis import distance, findings, plots")]
+        "from kpis.reporting import findings, fmt, load, plots, tables\n"
+        "from kpis.scorecard import distance")]
     src = work / "floor.ipynb"
     nbformat.write(nb, src)
     t0 = time.perf_counter()

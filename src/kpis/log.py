@@ -14,15 +14,12 @@ LOGGER = "kpis"
 _HANDLER_FLAG = "_kpis_cli_handler"
 
 
-class _StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the time of each line (not the stream it was set up
-    with: that one may since have been closed or replaced, e.g. by a test's capture)."""
+class _Stdout(logging.StreamHandler):
+    """A handler that writes to whatever `sys.stdout` is when a line is logged (not the
+    stream of the moment it was made), so redirected or captured output gets the lines."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
-
-    @property
-    def stream(self):  # type: ignore[override]
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - logging's own attribute
         return sys.stdout
 
     @stream.setter
@@ -37,7 +34,7 @@ def setup(verbosity: int = 0) -> None:
     logger = logging.getLogger(LOGGER)
     for h in [h for h in logger.handlers if getattr(h, _HANDLER_FLAG, False)]:
         logger.removeHandler(h)
-    handler = _StdoutHandler()
+    handler = _Stdout()
     handler.setFormatter(logging.Formatter(
         "%(message)s" if verbosity <= 0 else "%(levelname)s %(name)s: %(message)s"))
     setattr(handler, _HANDLER_FLAG, True)
@@ -47,8 +44,9 @@ def setup(verbosity: int = 0) -> None:
 
 
 def progress(line: str) -> None:
-    """One progress line (a single write, so lines from parallel workers do not interleave)."""
-    logger = logging.getLogger(LOGGER)
-    logger.info(line)
-    for h in logger.handlers:
-        h.flush()
+    """One progress line on stdout when the `kpis` logger shows INFO (the CLI's default; not
+    with -q). A single write, not through a handler: report workers are forked processes, and
+    a handler lock held at the fork would hang them; one write keeps their lines whole."""
+    if logging.getLogger(LOGGER).isEnabledFor(logging.INFO):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()

@@ -23,8 +23,10 @@ def small_council(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
 def test_layout(small_council: tuple[Path, list[Path]]) -> None:
     out, files = small_council
     names = sorted(str(p.relative_to(out)) for p in files)
-    assert names == ["annex_a.xlsx", "ssda903/episodes.csv", "ssda903/header.csv",
-                     "ssda903/missing.csv", "ssda903/oc3.csv", "workforce/allocations.csv",
+    assert names == ["annex_a.xlsx", "audits/audits.csv",
+                     "ssda903/episodes.csv", "ssda903/header.csv",
+                     "ssda903/missing.csv", "ssda903/oc3.csv", "ssda903/reviews.csv",
+                     "workforce/allocations.csv",
                      "workforce/workers.csv"]
 
 
@@ -50,7 +52,8 @@ def test_varied_forms_in_workbook(small_council: tuple[Path, list[Path]]) -> Non
     sheets = pd.read_excel(out / "annex_a.xlsx", sheet_name=None, header=None, nrows=5,
                            engine="calamine")
     assert set(sheets) == {"List 1", "List_3", "List 4 - Assessments", "list5 s47",
-                           "Child Protection"}
+                           "Child Protection", "List 6 - CIN", "List 8 - Children in Care",
+                           "List 9 - Care Leavers"}
     assert sheets["List 1"].iloc[0, 0] == "Annex A - List 1: Contacts"  # title row
     assert sheets["List_3"].iloc[1, 1] in {"M", "F"}
     assert str(sheets["List 1"].iloc[3, 1]) in {"1 - Male", "2 - Female"}

@@ -181,7 +181,7 @@ def missing() -> Records:
             ep("F", "2019-03-01", "S", dec="2019-12-31", rec="E11"),
             # G: short breaks only -> out of both cohorts, missing or not
             ep("G", "2020-01-01", "S", "V3"),
-            # H: ceased on the window's first day (DEC = first day not looked after) -> out
+            # H: ceased on the window's first day: looked after that day, as DfE counts -> in
             ep("H", "2018-01-01", "S", dec="2019-07-01", rec="E11"),
             # I: ceased the day before the window -> out, though missing then
             ep("I", "2018-01-01", "S", dec="2019-06-30", rec="E11"),
@@ -202,8 +202,8 @@ def missing() -> Records:
 
 def test_cla_missing(missing: Records) -> None:
     # Headline cohort (looked after in the 12 months, not short breaks only):
-    # A, B, C, D, E, F = 6; numerator A, B, F = 3
-    assert fig(missing, "cla_missing", JUNE) == (3, 6, 50.0)
+    # A, B, C, D, E, F, H = 7; numerator A, B, F = 3
+    assert fig(missing, "cla_missing", JUNE) == pytest.approx((3, 7, 300 / 7))
     # At month-end: A, B, C, D, E = 5 (F, H left; G short breaks); numerator A, B = 2
     assert fig(missing, "cla_missing", JUNE, breakdown="looked after at month-end") == \
         (2, 5, 40.0)
@@ -217,12 +217,12 @@ def test_cla_missing_counts_only_type_m() -> None:
 
 def test_cla_missing_drilldown(missing: Records) -> None:
     d = drilldown(missing, "cla_missing", JUNE).set_index("child_id").sort_index()
-    assert list(d.index) == ["A", "B", "C", "D", "E", "F"]
+    assert list(d.index) == ["A", "B", "C", "D", "E", "F", "H"]
     assert d["missing_incidents_in_window"].to_dict() == {"A": 2, "B": 1, "C": 0, "D": 0,
-                                                          "E": 0, "F": 1}
+                                                          "E": 0, "F": 1, "H": 0}
     assert d.loc["A", "latest_missing_start"] == pd.Timestamp("2020-03-01")
     assert pd.isna(d.loc["C", "latest_missing_start"])
-    assert (d["num"].sum(), d["den"].sum()) == (3, 6)
+    assert (d["num"].sum(), d["den"].sum()) == (3, 7)
     d2 = drilldown(missing, "cla_missing", JUNE, breakdown="looked after at month-end")
     assert sorted(d2["child_id"]) == ["A", "B", "C", "D", "E"]
 
@@ -246,6 +246,6 @@ def test_new_ids_registered_with_catalogue_metadata() -> None:
 def test_empty_records_give_empty_cohorts() -> None:
     out = compute(records_from("C"), pd.DatetimeIndex(["2020-06-30"]), indicators=NEW)
     council = out[out["level"] == "council"]
-    assert len(council) == 5  # cla_missing has a breakdown
+    assert len(council) == 6  # cla_missing and cla_s20 ("number of children") have breakdowns
     assert (council["denominator"] == 0).all() and council["value"].isna().all()
     assert np.all(council["note"] == "no children in cohort")

@@ -33,9 +33,9 @@ def workforce() -> Records:
             worker("wf", "T1", 1.0, False, start="2020-04-01"),  # not started yet
         ],
         sw_episodes=[
-            *cases("wa", 9), *cases("wb", 18), *cases("wc", 23), *cases("we", 5),
-            # X is allocated to wa (since 2019-01-01) and wb (since 2019-06-01): counted once,
-            # with the later allocation (wb)
+            *cases("wa", 8), *cases("wb", 18), *cases("wc", 23), *cases("we", 5),
+            # X is allocated to wa (since 2019-01-01) and co-worked by wb (since 2019-06-01):
+            # a case of each worker, as the census counts (wa 8 + X = 9, wb 18 + X = 19)
             {"child_id": "X", "sw_id": "wa", "start": "2019-01-01"},
             {"child_id": "X", "sw_id": "wb", "start": "2019-06-01"},
         ],
@@ -44,7 +44,8 @@ def workforce() -> Records:
 
 def test_caseload_per_fte(workforce: Records) -> None:
     # Month-end 2020-03-31. Case-holding workers in post: wa (9, 0.5), wb (19, 1.0), wc (23, 1.0)
-    # children 9 + 19 + 23 = 51; FTE 2.5 -> 20.4. we's 5 children: worker not in post -> out.
+    # cases 9 + 19 + 23 = 51 (X counted for wa and wb); FTE 2.5 -> 20.4.
+    # we's 5 children: worker not in post -> out.
     n, d, v = fig(workforce, "caseload_per_fte", "2020-03")
     assert (n, d) == (51, 2.5) and v == pytest.approx(20.4)
     # team T1: (9 + 19) / 1.5; worker wa: 9 / 0.5 = 18
@@ -75,8 +76,8 @@ def test_caseload_drilldown(workforce: Records) -> None:
     children = d[d["child_id"].notna()]
     assert len(children) == 19 and "X" in set(children["child_id"])
     assert d["num"].sum() == 19 and d["den"].sum() == 1.0
-    assert "X" not in set(drilldown(workforce, "caseload_per_fte", "2020-03", "worker",
-                                    "wa")["child_id"].dropna())
+    assert "X" in set(drilldown(workforce, "caseload_per_fte", "2020-03", "worker",
+                                "wa")["child_id"].dropna())
 
 
 def test_no_workers_in_post_keeps_row() -> None:

@@ -80,3 +80,14 @@ def parse_year_labels(labels: pd.Series) -> pd.DataFrame:
 def period_end(period: int, year_type: str) -> str:
     """Last day of the reporting year: `period_end(2020, 'financial')` -> `'2020-03-31'`."""
     return f"{int(period)}-{PERIOD_END.get(year_type, '03-31')}"
+
+
+def year_label(period: int, year_type: str) -> str:
+    """How a reporting year is written in the reports: `2020, 'financial'` -> `'2019-20'`;
+    `2019, 'workforce'` -> `'30 September 2019'`; `2019, 'academic'` -> `'2018/19'`."""
+    period = int(period)
+    if year_type == "workforce":
+        return f"30 September {period}"
+    if year_type == "academic":
+        return f"{period - 1}/{period % 100:02d}"
+    return f"{period - 1}-{period % 100:02d}"

@@ -35,7 +35,10 @@ Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_o
 repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
 long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
 caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
-assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus.
+assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus; and, when the council sends an audit
+file, the quality-assurance indicators of kpis.records.indicators.audits (audits_per_month,
+audit_grades, audits_per_practitioner, practitioners_audited_2plus, audit_team_coverage,
+audits_moderated_down), council and team levels.
 
 Which rows exist: at council level every indicator, breakdown and month-end; at team level every
 team that appears in an indicator's rows (in any month computed) for every month-end; at worker
@@ -51,7 +54,19 @@ import numpy as np
 import pandas as pd
 
 from kpis import catalogue
-from kpis.records.indicators import cla, cp_open, repeat, stability, timeliness, workforce
+from kpis.records.indicators import (
+    allocation,
+    audits,
+    cla,
+    cp_open,
+    leavers,
+    repeat,
+    reviews,
+    snapshot,
+    stability,
+    timeliness,
+    workforce,
+)
 from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
@@ -78,6 +93,10 @@ class Spec:
     empty_note: str = NO_CHILDREN
     history: tuple[str, ...] = ()
     lookback_months: int = 12
+    #: breakdowns whose value is the numerator itself (a count of children), not a ratio
+    counts: tuple[str, ...] = ()
+    #: value = 100 x (numerator / denominator - 1): a percent change (now against then)
+    change: bool = False
 
 
 #: The dates that say when each table's history starts (also used for default month-ends).
@@ -87,6 +106,63 @@ ACTIVITY_DATES: dict[str, list[str]] = {
     "cp_plans": ["start_date", "end_date"], "episodes": ["decom", "dec"],
     "sw_episodes": ["start", "end"]}
 PARTIAL = "partial history"
+SNAP = snapshot.SNAPSHOT_NOTE
+_S = "Annex A snapshot at the extract date; "
+
+#: Indicators added by issue 13 (Annex A snapshots, OC3, 903 reviews, allocation).
+SNAPSHOT_SPECS: dict[str, Spec] = {
+    "visits_cin": Spec(snapshot.visits_cin, {"": _S + "CIN (not CP/CLA) seen within 7 weeks"},
+                       SNAP),
+    "visits_cp": Spec(snapshot.visits_cp, {"": _S + "CP plans; visited within 4 weeks"}, SNAP),
+    "visits_cla": Spec(snapshot.visits_cla, {"": _S + "looked after; visited within 6 weeks"},
+                       SNAP),
+    "rcpc_up_to_date": Spec(snapshot.rcpc_up_to_date, {
+        "": _S + "CP plans; review conference not overdue"}, SNAP),
+    "health_assessments_cla": Spec(snapshot.health_assessments_cla, {
+        "": _S + "looked after 20+ working days; health assessment in timescale"}, SNAP),
+    "health_assessments_over5": Spec(snapshot.health_assessments_over5, {
+        "": _S + "aged 5+; health assessment in the last 12 months"}, SNAP),
+    "health_assessments_under5": Spec(snapshot.health_assessments_under5, {
+        "": _S + "under 5; health assessment in the last 6 months"}, SNAP),
+    "dental_assessments": Spec(snapshot.dental_assessments, {
+        "": _S + "looked after 12+ months; dental check in the last 12 months"}, SNAP),
+    "missing_return_interview": Spec(snapshot.missing_return_interview, {
+        "": _S + "missing in the last 12 months; return interview accepted",
+        "offered": _S + "missing in the last 12 months; return interview offered"}, SNAP),
+    "cla_pwp": Spec(snapshot.cla_pwp, {"": _S + "eligible (in care 16-17); pathway plan "
+                                           "reviewed in 6 months"}, SNAP),
+    "care_leavers_pwp": Spec(snapshot.care_leavers_pwp, {
+        "": _S + "care leavers; pathway plan reviewed in 6 months"}, SNAP),
+    "care_leavers_in_touch": Spec(leavers.care_leavers_in_touch, {
+        "": "SSDA903 OC3 (17-21); IN_TOUCH = YES"}, leavers.OC3_NOTE),
+    "care_leavers_suitable_accom_all": Spec(leavers.care_leavers_suitable_accom_all, {
+        "": "SSDA903 OC3 (17-21); ACCOM suitable"}, leavers.OC3_NOTE),
+    "care_leavers_suitable_accom_19_21": Spec(leavers.care_leavers_suitable_accom_19_21, {
+        "": "SSDA903 OC3 aged 19-21; ACCOM suitable"}, leavers.OC3_NOTE),
+    "care_leavers_eet_all": Spec(leavers.care_leavers_eet_all, {
+        "": "SSDA903 OC3 (17-21); ACTIV in education, employment or training"},
+        leavers.OC3_NOTE),
+    "care_leavers_eet_19_21": Spec(leavers.care_leavers_eet_19_21, {
+        "": "SSDA903 OC3 aged 19-21; ACTIV in education, employment or training"},
+        leavers.OC3_NOTE),
+    "cla_reviews": Spec(reviews.cla_reviews, {
+        "": "looked after at month-end; next statutory review not overdue"},
+        history=("episodes",)),
+    "unallocated_2wk": Spec(allocation.unallocated_2wk, {
+        "": "open to social care at month-end; unallocated more than 2 weeks (count)"},
+        counts=("",)),
+    "manager_allocated_2wk": Spec(allocation.manager_allocated_2wk, {
+        "": "allocated at month-end; to a manager for more than 2 weeks (count)"},
+        counts=("",)),
+    "cin_plan_under_1y": Spec(allocation.cin_plan_under_1y, {
+        "": "CIN (not CP/CLA) open at month-end; started less than 1 year before"}),
+    "cla_change_18m": Spec(cla.cla_change_18m, {
+        "": "looked after at month-end (not short breaks) against 18 months before: % change"},
+        history=("episodes",), lookback_months=18, change=True),
+    "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
+        "": "looked after at month-end; 3 or more social workers in the 12 months"},
+        history=("sw_episodes",)),
+}
 
 
 REGISTRY: dict[str, Spec] = {
@@ -101,7 +177,9 @@ REGISTRY: dict[str, Spec] = {
         "": "on a CP plan at month-end; plan started less than 2 years before"},
         history=("cp_plans",), lookback_months=24),
     "cla_s20": Spec(cla.cla_s20, {
-        "": "looked after at month-end (not short breaks); legal status V2"}),
+        "": "looked after at month-end (not short breaks); legal status V2",
+        "number of children": "looked after at month-end (not short breaks); legal status V2: "
+                              "number of children"}, counts=("number of children",)),
     "cla_missing": Spec(cla.cla_missing, {
         "": "looked after in the 12 months to month-end (not short breaks only); missing "
             "incidents (M) in the 12 months",
@@ -125,7 +203,8 @@ REGISTRY: dict[str, Spec] = {
     "caseload_per_fte": Spec(workforce.caseload_per_fte, {
         "": "at month-end; case-holding workers in post"}, NO_WORKERS),
     "caseload_18_or_fewer": Spec(workforce.caseload_18_or_fewer, {
-        "": "at month-end; case-holding workers in post"}, NO_WORKERS),
+        "": "at month-end; case-holding workers in post",
+        "ASYE": "at month-end; case-holding workers in post whose role is ASYE"}, NO_WORKERS),
     "caseload_22_or_fewer": Spec(workforce.caseload_22_or_fewer, {
         "": "at month-end; case-holding workers in post"}, NO_WORKERS),
     "agency_rate": Spec(workforce.agency_rate, {
@@ -135,6 +214,7 @@ REGISTRY: dict[str, Spec] = {
     "icpc_15wd": Spec(timeliness.icpc_15wd, {"": R12 + " (ICPC held)"}, history=("s47",)),
     "cp_plans_ended_2y_plus": Spec(timeliness.cp_plans_ended_2y_plus, {"": R12 + " (plan ended)"},
                                    history=("cp_plans",), lookback_months=36),
+    **SNAPSHOT_SPECS,
 }
 
 
@@ -313,7 +393,14 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
         parts.append(agg)
     out = {c: np.concatenate([p[c] for p in parts]) if parts else np.empty(0, np.int64)
            for c in ("pair", "m", "unit", "num", "den", "level")}
-    return _finish(out, ctx, pairs)
+    res = _finish(out, ctx, pairs)
+    if indicators is None and len(records.audits):
+        # the quality-assurance audit indicators: their own rules (monthly counts and shares
+        # of audits, not child cohorts), council and team levels only
+        aud = audits.audit_indicators(records, ctx.month_ends,
+                                      [lv for lv in levels if lv != "worker"])
+        res = pd.concat([res, aud[OUTPUT_COLUMNS]], ignore_index=True) if len(aud) else res
+    return res
 
 
 def _finish(out: dict[str, np.ndarray], ctx: Context,
@@ -339,6 +426,11 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     value = np.where(unit == "percent", 100.0 * ratio, ratio)
+    p_count = np.array([b in REGISTRY[i].counts if i else False
+                        for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
+    value = np.where(p_count[pair] & (den > 0), num, value)
+    p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
+    value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
     note = np.where(den > 0, p_note[pair], p_empty[pair])
     # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
     p_first = np.array([history_start(ctx.records, REGISTRY[i].history) if i else None

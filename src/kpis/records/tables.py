@@ -14,6 +14,11 @@ Source of each table (see ../shared/reference/child-level-formats.md):
 - sw_episodes: SSDA903 SWEpisodes format, used as the allocation history of every child open
   to social care (child -> social worker, start and end)
 - workers: the workforce file or the CSWW census (one row per worker-role)
+- audits: the council's quality-assurance audits (one row per completed audit; see
+  kpis.records.readers.audits and docs/audits.md); empty when the council sends no audit file
+- children also carry `ethnicity` (the Annex A / SSDA903 code as sent, e.g. WBRI or
+  'a) WBRI') and `disability` (Annex A "Does the Child have a Disability", a boolean); the
+  disproportionality analysis maps them with data/records/ethnicity.yml
 - the other Annex A lists and SSDA903 tables, read whole for the next indicators (columns from
   data/records/annexa_columns.yml and data/records/ssda903_columns.yml, `EXTRA_TABLES`):
   early_help (list 2),
@@ -32,7 +37,7 @@ import pandas as pd
 import yaml
 
 COLUMNS: dict[str, list[str]] = {
-    "children": ["child_id", "sex", "dob"],
+    "children": ["child_id", "sex", "dob", "ethnicity", "disability"],
     "contacts": ["child_id", "contact_date", "source", "team", "worker"],
     "referrals": ["child_id", "referral_date", "nfa", "team", "worker"],
     "assessments": ["child_id", "start_date", "auth_date", "team", "worker"],
@@ -44,6 +49,8 @@ COLUMNS: dict[str, list[str]] = {
     "oc3": ["child_id", "dob", "in_touch", "activ", "accom"],
     "sw_episodes": ["child_id", "sw_id", "start", "end", "reason"],
     "workers": ["worker_id", "team", "fte", "agency", "start_date", "end_date", "role"],
+    "audits": ["audit_id", "completed_date", "child_id", "worker", "team", "audit_type",
+               "grade", "moderated_grade"],
 }
 
 #: Tables carried whole for the next indicators; their columns and types come from the readers'
@@ -77,10 +84,11 @@ COLUMNS.update(_EXTRA_COLUMNS)
 
 #: The type of every column in `COLUMNS` (one map, used by the readers and by `records_from`):
 #: "id" text, "bool" nullable boolean, "float", "date" (datetime64[ns]).
-BOOL_COLUMNS = frozenset({"nfa", "icpc_unnecessary", "agency"})
+BOOL_COLUMNS = frozenset({"nfa", "icpc_unnecessary", "agency", "disability"})
 FLOAT_COLUMNS = frozenset({"fte", "previous_plans"})
 DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date", "referral_date",
-                          "start_date", "auth_date", "strategy_date", "icpc_date", "end_date"})
+                          "start_date", "auth_date", "strategy_date", "icpc_date", "end_date",
+                          "completed_date"})
 TYPES: dict[str, str] = {
     c: ("bool" if c in BOOL_COLUMNS else "float" if c in FLOAT_COLUMNS
         else "date" if c in DATE_COLUMNS else "id")
@@ -129,6 +137,7 @@ class Records:
     ad1: pd.DataFrame = field(default_factory=lambda: empty("ad1"))
     placed_adoption: pd.DataFrame = field(default_factory=lambda: empty("placed_adoption"))
     prev_perm: pd.DataFrame = field(default_factory=lambda: empty("prev_perm"))
+    audits: pd.DataFrame = field(default_factory=lambda: empty("audits"))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "council"}

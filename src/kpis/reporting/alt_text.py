@@ -140,3 +140,87 @@ def computed_vs_published(title: str, table: pd.DataFrame) -> str:
                  f"furthest: {label(far)}, computed {fmt_value(far['computed'], 'percent')} "
                  f"against {fmt_value(far['published'], 'percent')} published")
     return text + "."
+
+
+def _months(periods: list[str], limit: int = 4) -> str:
+    shown = ", ".join(period_label(p) for p in periods[:limit])
+    return shown + (f" and {len(periods) - limit} more" if len(periods) > limit else "")
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n != 1 else ''}"
+
+
+def xmr(name: str, rows: pd.DataFrame, unit: str, target: float | None = None,
+        hidden: frozenset[str] | set[str] = frozenset()) -> str:
+    """An XmR chart of one series (`kpis.stats.spc.xmr` / `spc_table` rows: period, value,
+    centre, lower, upper, special_cause, variation, assurance; optional trial_limits,
+    in_baseline). Says the span, the variation around the centre, the process limits (and
+    'trial limits' under 12 baseline points), the months outside the limits, other special
+    causes, the latest month and the assurance against the target. The value of a month in
+    `hidden` (suppressed: small numbers) is never written."""
+    d = rows.sort_values("period")
+    if d.empty:
+        return f"{name}: no monthly figures to chart."
+    last = d.iloc[-1]
+    cur = d[d["centre"].eq(last["centre"])]  # the segment in force at the latest month
+    sc = d["special_cause"].astype(bool)
+    kinds = d.loc[sc, "variation"].value_counts()
+    if not sc.any():
+        what = "common cause variation only"
+    else:
+        what = "special cause variation (" + ", ".join(
+            f"{_points(int(kinds[v]))} of {v}" if v != "neither"
+            else f"{_points(int(kinds[v]))} with no better direction"
+            for v in ("improvement", "concern", "neither") if v in kinds) + ")"
+    text = (f"{name}, monthly {period_label(d['period'].iloc[0])} to "
+            f"{period_label(last['period'])}: {what} around a centre of "
+            f"{fmt_value(last['centre'], unit)}")
+    if not _missing(last["lower"]):
+        text += (f", process limits {fmt_value(last['lower'], unit)} to "
+                 f"{fmt_value(last['upper'], unit)}")
+    nb = int(cur["in_baseline"].sum()) if "in_baseline" in cur else len(cur)
+    trial = bool(last["trial_limits"]) if "trial_limits" in d else nb < 12
+    if trial:
+        text += f" (trial limits: {nb} baseline points, fewer than 12)"
+    above = d.loc[d["value"] > d["upper"], "period"].tolist()
+    below = d.loc[d["value"] < d["lower"], "period"].tolist()
+    if above:
+        text += f"; {_points(len(above))} above the upper limit ({_months(above)})"
+    if below:
+        text += f"; {_points(len(below))} below the lower limit ({_months(below)})"
+    if not above and not below:
+        text += "; no point outside the limits"
+    shown = ("not shown: small numbers" if last["period"] in hidden
+             else fmt_value(last["value"], unit))
+    var = str(last["variation"])
+    var = {"common cause": "common cause variation",
+           "neither": "special cause (the indicator has no better direction)"}.get(
+        var, f"special cause, {var}")
+    text += f". Latest, {period_label(last['period'])}: {shown}, {var}"
+    if str(last.get("assurance", "") or ""):
+        text += f"; {last['assurance']} against the {fmt_value(target, unit)} target"
+    return text + "."
+
+
+def funnel(name: str, period: str, units: pd.DataFrame, centre: float, unit: str,
+           left_out: int = 0, adjusted: bool = False) -> str:
+    """A funnel plot of teams (`Funnel.units` rows drawn: org_unit, band95, band998,
+    position): the centre, how many teams are drawn, those outside the limits by name, the
+    rest within and not ranked, and how many were left out (small numbers or no cases)."""
+    u = units[units["denominator"] > 0]
+    outside = u[u["band95"].isin(["above", "below"])]
+    text = (f"{name} by team, {period_label(period)} (funnel plot): council rate "
+            f"{fmt_value(centre, unit)}; {len(u)} team{'s' if len(u) != 1 else ''} drawn")
+    if len(outside):
+        named = "; ".join(f"{r['org_unit']} {r['position']}" for _, r in outside.iterrows())
+        text += f"; outside the limits: {named}"
+        text += f"; the other {len(u) - len(outside)} within the limits, not ranked"
+    else:
+        text += "; all within the 95% limits, not ranked"
+    if adjusted:
+        text += "; limits widened for over-dispersion"
+    if left_out:
+        text += (f". {left_out} team{'s' if left_out != 1 else ''} not drawn (small numbers "
+                 "suppressed, or no cases)")
+    return text + "."

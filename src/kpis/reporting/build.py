@@ -150,15 +150,17 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
         return None, f"skipped: {_summary(err)}"
 
 
-def _benchmarks(processed: Path, la_code: int | None = None) -> None:
+def _benchmarks(processed: Path, la_code: int | None = None) -> Any:
     """data/processed/benchmarks.csv: the council's published figures beside England, its
-    region and its statistical neighbours (kpis.national.benchmarks), from data/external/."""
+    region and its statistical neighbours (kpis.national.benchmarks), from data/external/.
+    Returns the table (None without data/external/)."""
     from kpis.national.benchmarks import DEFAULT_LA_CODE, write_benchmarks
 
     try:
-        write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
+        return write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
     except FileNotFoundError as err:  # a project without data/external/: say so, go on
         log.warning("benchmarks.csv not written: %s", err)
+        return None
 
 
 def _spc(figures: Any, processed: Path, dist: Any) -> None:
@@ -210,10 +212,16 @@ def _prepare(todo: list[Job], raw: Path, processed: Path
     defaults = notebook_parameters(todo[0].notebook)
     periods = {k: first.get(k, default_value(defaults.get(k)))
                for k in ("baseline_period", "latest_period", "comparator")}
+    bench = _benchmarks(processed)
+    if bench is not None:  # blank or 'unspecified' benchmarks filled from the published data
+        from kpis.national.catalogue import national_measures
+        from kpis.national.scorecard_fill import add_published_benchmarks
+
+        tidy_table = add_published_benchmarks(tidy_table, bench, national_measures(),
+                                              periods["latest_period"])
     dist = distance.distance_table(tidy_table, **periods)
     dist_path = processed / paths.DISTANCE
     files.write_parquet(dist, dist_path)
-    _benchmarks(processed)
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path)}
     for j in todo:
@@ -255,6 +263,9 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
                     for j in deep:
                         if "computed_path" not in dict(overrides):
                             j.parameters["computed_path"] = str(computed) if computed else ""
+                        if (computed and j.parameters.get("records_dir") == ""
+                                and "records_dir" not in dict(overrides)):  # issue 14
+                            j.parameters["records_dir"] = str(paths.synthetic_beside(processed))
                     before = set(futures)
                     submit(deep)
                     pending |= set(futures) - before

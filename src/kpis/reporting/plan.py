@@ -6,6 +6,7 @@ comments at its top). `-p NAME VALUE` overrides are checked against the notebook
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,7 +58,10 @@ def coerce(value: str, default: Any) -> Any:
     try:
         literal = json.loads(default) if isinstance(default, str) else default
     except (ValueError, TypeError):
-        return value
+        try:  # a Python literal such as True / False in the parameters cell
+            literal = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            return value
     for typ in (bool, int, float):
         if isinstance(literal, typ):
             if typ is bool:

@@ -9,16 +9,19 @@ from __future__ import annotations
 import math
 import textwrap
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from kpis.reporting import alt_text
-from kpis.reporting.figure import MIN_FONT_PT, Chart
+from kpis.reporting import alt_text, signal
+from kpis.reporting.figure import MIN_FONT_PT, Chart, data_table_html
 from kpis.reporting.figure import show as show_chart
 from kpis.reporting.fmt import fmt_value, label, period_label
+from kpis.stats.spc import IN_MONTH, STOCK, WINDOWS, spc_table
+from kpis.stats.suppression import Disclosure, is_small, suppress_rows
 
 sns.set_theme(style="whitegrid", context="notebook")
 #: Font size of values, tick labels and legends: never under the body text once on the page.
@@ -147,21 +150,23 @@ def trend(monthly: pd.DataFrame, title: str, caption: str = "", unit: str = "per
     m = monthly[~partial].assign(month=lambda x: pd.to_datetime(x["period"], format="%Y-%m"))
     sns.lineplot(data=m, x="month", y="value", hue=by, style=by, markers=True, dashes=False,
                  ax=ax)
-    ends = []
+    # target and benchmarks are named in the legend under the chart (long comparator names
+    # beside the axes would squeeze the plot)
     if target is not None and not math.isnan(target):
-        ax.axhline(target, color="black", ls="--", lw=1.5)
-        ends.append((target, f"target {fmt_value(target, unit)}"))
+        ax.axhline(target, color="black", ls="--", lw=1.5,
+                   label=f"target {fmt_value(target, unit)}")
+    styles = iter([":", "-.", (0, (1, 4)), (0, (6, 3, 1, 3, 1, 3))] * 3)
     for bench, v in (benchmarks or {}).items():
         if v is not None and not math.isnan(v):
-            ax.axhline(v, color="#555555", ls=":", lw=1.5)
-            ends.append((v, f"benchmark {bench} {fmt_value(v, unit)}"))
-    for v, text in ends:
-        ax.annotate(text, (1.0, v), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=SMALL)
+            ax.axhline(v, color="#555555", ls=next(styles), lw=1.5,
+                       label=textwrap.fill(f"benchmark: {bench} {fmt_value(v, unit)}", 45))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("month end")
     ax.set_ylabel(_axis_label(unit))
     ax.tick_params(labelsize=SMALL)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False,
               fontsize=SMALL)
     if left_out:
         caption += (f" {left_out} earlier month{'s' if left_out != 1 else ''} with partial "
@@ -235,61 +240,115 @@ def timeline(series: pd.DataFrame, title: str, caption: str = "") -> Chart:
 
 
 def computed_section(computed: pd.DataFrame | None, dist: pd.DataFrame,
-                     indicator_ids: list[str] | tuple[str, ...]) -> None:
-    """Display, for each indicator in `indicator_ids` that the computed monthly series holds,
-    the council's monthly trend against the scorecard's target and benchmarks, then the latest
-    month by team. Workers are never shown (kpis.reporting.load.load_computed drops them)."""
+                     indicator_ids: list[str] | tuple[str, ...], suppress: bool = True,
+                     suppress_threshold: int = 5) -> None:
+    """Display, for each indicator in `indicator_ids` that the computed monthly series holds:
+    the council's rolling-12-month series as a line against the scorecard's target and
+    benchmarks; each in-month or month-end series as an XmR chart (no SPC on rolling series:
+    they are autocorrelated); then its teams as a funnel plot and a team table
+    (`kpis.reporting.signal`). `suppress` / `suppress_threshold`: disclosure control
+    (`kpis.stats.suppression.settings`; False only for an internal audience). Workers are never
+    shown (kpis.reporting.load.load_computed drops them)."""
     from IPython.display import Markdown, display
 
+    from kpis.stats.suppression import settings
+
+    disclosure = settings(suppress, suppress_threshold)
     if computed is None or computed.empty:
         display(Markdown("_No computed monthly series was given (parameter `computed_path`), "
                          "so there is no monthly trend in this report._"))
         return
     computed = computed[computed["level"].isin(["council", "team"])]
     council_name = ", ".join(computed["council"].astype(str).unique()[:3])
+    source = (f"Computed by kpis compute from the child-level records of {council_name} (a "
+              f"synthetic council, not Gloucestershire's data). ")
     shown = 0
     for iid in indicator_ids:
-        c = computed[computed["indicator_id"].eq(iid) & computed["breakdown"].eq("")]
-        council = c[c["level"].eq("council")].dropna(subset=["value"])
+        c = computed[computed["indicator_id"].eq(iid)]
+        council = c[c["level"].eq("council") & c["breakdown"].eq("")].dropna(subset=["value"])
         if council.empty:
             continue
         shown += 1
         name, unit = council["indicator"].iloc[0], council["unit"].iloc[0]
-        ref = dist[dist["indicator_id"].eq(iid) & dist["breakdown"].eq("")]
-        target = float(ref["target"].iloc[0]) if len(ref) else float("nan")
-        benches = {}
-        if len(ref):
-            for col in [k for k in ref.columns if k.startswith("benchmark: ")]:
-                benches[col.removeprefix("benchmark: ")] = float(ref[col].iloc[0])
-        whole = (council[~council["flag"].eq(PARTIAL)] if "flag" in council.columns
-                 else council)
-        first = (whole if len(whole) else council)["period"].min()
-        last = council["period"].max()
+        ref = dist[dist["indicator_id"].eq(iid)]
+        targets = {(iid, b): float(t) for b, t in zip(ref["breakdown"], ref["target"],
+                                                      strict=True) if pd.notna(t)}
         display(Markdown(f"### {name}"))
-        show(trend(
-            council.assign(org_unit=council_name), f"{name}: monthly, {period_label(first)} to "
-            f"{period_label(last)}",
-            f"Monthly values computed by kpis compute from the child-level records of "
-            f"{council_name} (a synthetic council, not Gloucestershire's data). Dashed line: "
-            f"the scorecard target; dotted lines: the scorecard benchmarks.",
-            unit=unit, target=target, benchmarks=benches, name=name))
-        teams = c[c["level"].eq("team") & c["period"].eq(last)].dropna(subset=["value"])
-        if len(teams):
-            show(team_bars(
-                teams, f"{name}: by team, {period_label(last)}",
-                f"Latest month by team in {council_name} (synthetic), with the number of "
-                f"children behind each rate (numerator/denominator). Dashed line: the "
-                f"scorecard target. Teams with no figure that month are left out.",
-                unit=unit, target=target, name=name, period=last))
+        if WINDOWS.get((iid, "")) not in (IN_MONTH, STOCK):
+            _headline_trend(council, ref[ref["breakdown"].eq("")], name, unit, council_name,
+                            source, disclosure)
+        spc = spc_table(c, targets=targets, windows=(IN_MONTH, STOCK), extra_columns=True)
+        for (bd, _), rows in spc.groupby(["breakdown", "org_unit"], sort=False):
+            counts = c[c["level"].eq("council") & c["breakdown"].eq(bd)]
+            show(signal.xmr_chart(rows, name, unit, targets.get((iid, bd)), counts,
+                                  disclosure, source))
+        _teams(c, iid, name, unit, source, disclosure)
     if not shown:
         display(Markdown("_The computed series has none of these indicators._"))
 
 
-def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") -> Chart:
+def _headline_trend(council: pd.DataFrame, ref: pd.DataFrame, name: str, unit: str,
+                    council_name: str, source: str, disclosure: Disclosure) -> None:
+    """The rolling series as a line (the scorecard's headline figure), its data suppressed."""
+    target = float(ref["target"].iloc[0]) if len(ref) else float("nan")
+    benches = {}
+    for col in [k for k in ref.columns if k.startswith("benchmark: ")] if len(ref) else []:
+        benches[col.removeprefix("benchmark: ")] = float(ref[col].iloc[0])
+    whole = council[~council["flag"].eq(PARTIAL)] if "flag" in council.columns else council
+    first = (whole if len(whole) else council)["period"].min()
+    last = council["period"].max()
+    chart = trend(
+        council.assign(org_unit=council_name), f"{name}: monthly, {period_label(first)} to "
+        f"{period_label(last)}",
+        f"{source}Each month's figure covers a rolling window to its end, so neighbouring "
+        f"months share most of their cases: a line, not an SPC chart. Dashed line: the "
+        f"scorecard target; dotted lines: the scorecard benchmarks. {disclosure.words()}",
+        unit=unit, target=target, benchmarks=benches, name=name)
+    chart.data = suppress_rows(chart.data, "Numerator", "Denominator",
+                               [_axis_label(unit), "Numerator", "Denominator"], disclosure)
+    show(chart)
+
+
+def _teams(c: pd.DataFrame, iid: str, name: str, unit: str, source: str,
+           disclosure: Disclosure) -> None:
+    """The latest month's teams: a funnel plot and team table for rates, a team table
+    otherwise; never ranked."""
+    from IPython.display import HTML, display
+
+    bd = signal.team_breakdown(c, iid)
+    s = c[c["breakdown"].eq(bd)]
+    last = s.loc[s["level"].eq("council"), "period"].max()
+    teams = s[s["level"].eq("team") & s["period"].eq(last)]
+    council = s[s["level"].eq("council") & s["period"].eq(last)]
+    label_ = f"{name} ({bd})" if bd else name
+    if teams.empty:
+        return
+    if unit == "percent":
+        out = signal.team_funnel(teams, council, label_, last, disclosure, source)
+        if out is None:
+            return
+        chart, table = out
+        show(chart)
+    else:
+        real = teams[~teams["org_unit"].isin(signal.PSEUDO_TEAMS)]
+        table = signal.team_table(real, signal.team_flags(real, council, disclosure), unit,
+                                  disclosure)
+    caption = (f"Teams: {label_}, {period_label(last)}, in team order (not ranked). "
+               f"{disclosure.words()}")
+    display(HTML(data_table_html(table, caption)))
+
+
+def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "",
+                          disclosure: Disclosure | None = None) -> Chart:
     """Percentages computed from child-level records (filled circle, value written) against the
     published figure for the same month (open square) and the target (black bar), one line per
-    indicator (`kpis.reporting.compare.computed_vs_scorecard` rows with unit percent)."""
+    indicator (`kpis.reporting.compare.computed_vs_scorecard` rows with unit percent). With a
+    `disclosure` that suppresses, a figure from 1-5 children is drawn without its value written
+    and is `c` in the data table."""
     d = table[table["unit"].eq("percent") & table["computed"].notna()].reset_index(drop=True)
+    disclosure = disclosure or Disclosure(suppress=False)
+    small = (is_small(d["numerator"], disclosure.threshold)
+             | is_small(d["denominator"], disclosure.threshold)) & disclosure.suppress
     n = max(len(d), 1)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.6 + 0.7 * n + 1.2))
     y = np.arange(len(d))[::-1]
@@ -301,9 +360,9 @@ def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") ->
                label="computed from records")
     ax.scatter(d["target"], y, s=220, color="black", marker="|", linewidths=3, zorder=5,
                label="target")
-    for yi, v in zip(y, d["computed"], strict=True):
-        ax.annotate(fmt_value(v, "percent"), (v, yi), xytext=(0, 7), textcoords="offset points",
-                    ha="center", fontsize=SMALL)
+    for yi, v, hide in zip(y, d["computed"], small, strict=True):
+        ax.annotate(disclosure.marker if hide else fmt_value(v, "percent"), (v, yi),
+                    xytext=(0, 7), textcoords="offset points", ha="center", fontsize=SMALL)
     ax.set_yticks(y, [textwrap.fill(label(r), 40) for _, r in d.iterrows()], fontsize=SMALL)
     ax.set_xlabel(_axis_label("percent"))
     ax.set_xlim(0, 103)
@@ -311,7 +370,10 @@ def computed_vs_published(table: pd.DataFrame, title: str, caption: str = "") ->
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
               fontsize=SMALL)
     data = pd.DataFrame({"Indicator": [label(r) for _, r in d.iterrows()],
+                         "Numerator": d["numerator"], "Denominator": d["denominator"],
                          "Computed (%)": d["computed"], "Published (%)": d["published"],
                          "Target (%)": d["target"]})
+    data = suppress_rows(data, "Numerator", "Denominator",
+                         ["Numerator", "Denominator", "Computed (%)"], disclosure)
     return Chart(_finish(fig), title, alt_text.computed_vs_published(title, d), caption, data,
                  f"Computed and published figures: {title}")

@@ -21,6 +21,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from kpis.reporting.figure import MIN_FONT_PT
+
+#: Every text in the pictures: never under the body text once on the page.
+FONT = MIN_FONT_PT
 TRIAL_POINTS = 12
 GREY = "#6b6b6b"
 COLOURS = {"improvement": "#1f5fa8", "concern": "#e07b00", "neither": "#6a3d9a"}
@@ -40,10 +44,16 @@ def _segments(d: pd.DataFrame) -> np.ndarray:
 
 
 def _finish(fig: Figure, title: str, caption: str) -> Figure:
-    fig.suptitle(textwrap.fill(title, 85), fontsize=12, fontweight="bold", x=0.01, ha="left")
+    """Title and caption in the pixels only when given: report charts (`kpis.reporting.signal`)
+    pass neither and carry them as HTML text in a `Chart`."""
+    if not title and not caption:
+        fig.tight_layout()
+        return fig
+    fig.suptitle(textwrap.fill(title, 70), fontsize=FONT + 1, fontweight="bold", x=0.01,
+                 ha="left")
     if caption:
-        wrapped = textwrap.fill(caption, 115)
-        fig.text(0.01, 0.01, wrapped, fontsize=8.5, va="bottom", ha="left", style="italic")
+        wrapped = textwrap.fill(caption, 90)
+        fig.text(0.01, 0.01, wrapped, fontsize=FONT, va="bottom", ha="left", style="italic")
         lines = wrapped.count("\n") + 1
         fig.tight_layout(rect=(0, min(0.4, (0.2 * lines + 0.1) / fig.get_figheight()), 1, 0.93))
     else:
@@ -53,7 +63,7 @@ def _finish(fig: Figure, title: str, caption: str) -> Figure:
 
 def xmr_chart(spc_rows: pd.DataFrame, title: str, *, target: float | None = None,
               unit: str | None = None, caption: str = "",
-              figsize: tuple[float, float] = (10, 4.8)) -> Figure:
+              figsize: tuple[float, float] = (9, 5.6)) -> Figure:
     """An XmR chart of one series: values, centre, process limits per segment, the target,
     special-cause points lettered, "trial limits" written where a segment's baseline has
     fewer than 12 points, and the latest variation / assurance in words under the title.
@@ -91,14 +101,14 @@ def xmr_chart(spc_rows: pd.DataFrame, title: str, *, target: float | None = None
         if trial:
             trial_note = True
             ax.text(xs[0], ucl if np.isfinite(ucl) else c, f"trial limits ({nb} points)",
-                    fontsize=8, va="bottom", ha="left", style="italic")
+                    fontsize=FONT, va="bottom", ha="left", style="italic")
         if s != seg[0]:
             ax.axvline(xs[0] - 0.5, color=GREY, lw=0.8, ls=":")
             ax.text(xs[0] - 0.45, ax.get_ylim()[1], f"rebased {d.loc[m, 'period'].iloc[0]}",
-                    fontsize=8, va="top", ha="left", rotation=90)
+                    fontsize=FONT, va="top", ha="left", rotation=90)
     if target is not None and np.isfinite(target):
         ax.axhline(target, color="black", lw=1, ls=(0, (1, 2)))
-        ax.text(x[-1] + 0.5, target, "target", fontsize=8, va="center", ha="left")
+        ax.text(x[-1] + 0.5, target, "target", fontsize=FONT, va="center", ha="left")
     sc = d["special_cause"].astype(bool).to_numpy()
     var = d["variation"].to_numpy(dtype=object)
     direction = d["direction"].to_numpy(dtype=object) if "direction" in d else \
@@ -112,12 +122,13 @@ def xmr_chart(spc_rows: pd.DataFrame, title: str, *, target: float | None = None
         for xi, yi, di in zip(x[m], d.loc[m, "value"], direction[m], strict=True):
             letter = LETTERS.get(kind, "H" if di == "high" else "L")
             ax.annotate(letter, (xi, yi), xytext=(0, 7), textcoords="offset points",
-                        ha="center", fontsize=8, fontweight="bold")
+                        ha="center", fontsize=FONT, fontweight="bold")
     step = max(1, len(d) // 12)
     ax.set_xticks(x[::step])
-    ax.set_xticklabels(d["period"].iloc[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_xticklabels(d["period"].iloc[::step], rotation=45, ha="right", fontsize=FONT)
     ax.set_xlim(-0.6, len(d) - 0.4 + (1.2 if target is not None else 0))
-    ax.set_ylabel(UNIT_AXIS.get(unit, unit))
+    ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=FONT)
+    ax.tick_params(axis="y", labelsize=FONT)
     handles = [
         Line2D([], [], color=GREY, marker="o", ms=4, label="value"),
         Line2D([], [], color="black", lw=1.2, label="centre (mean of baseline)"),
@@ -129,21 +140,21 @@ def xmr_chart(spc_rows: pd.DataFrame, title: str, *, target: float | None = None
         if (sc & (var == kind)).any():
             handles.append(Line2D([], [], ls="", marker=MARKERS[kind], color=COLOURS[kind],
                                   markeredgecolor="black", label=word))
-    ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              frameon=False)
+    ax.legend(handles=handles, fontsize=FONT, loc="upper center", bbox_to_anchor=(0.5, -0.25),
+              ncol=2, frameon=False)
     last = d.iloc[-1]
     words = f"Latest ({last['period']}): {last['variation']}"
     if str(last.get("assurance", "")):
         words += f"; target: {last['assurance']}"
     if trial_note:
         words += "; trial limits (fewer than 12 baseline points)"
-    ax.set_title(words, fontsize=9, loc="left")
+    ax.set_title(words, fontsize=FONT, loc="left")
     return _finish(fig, title, caption)
 
 
 def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, title: str = "",
                  label: str = "org_unit", unit: str = "percent", caption: str = "",
-                 adjusted: bool = False, figsize: tuple[float, float] = (9, 5.5)) -> Figure:
+                 adjusted: bool = False, figsize: tuple[float, float] = (9, 6.0)) -> Figure:
     """A funnel plot: each unit's rate against its denominator, the centre, the 95% and 99.8%
     limits; units outside the 95% limits named with the side and the widest limit crossed.
 
@@ -162,7 +173,8 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, title: str = "",
     ax.plot(limits["denominator"], limits["upper998"], color="black", ls=":", lw=1.3,
             label="99.8% limits" + extra)
     ax.plot(limits["denominator"], limits["lower998"], color="black", ls=":", lw=1.3)
-    ax.axhline(centre, color="black", lw=1.2, label=f"overall rate {centre:.1f}")
+    ax.axhline(centre, color="black", lw=1.2,
+               label=f"overall rate {centre:.1f}{'%' if unit == 'percent' else ''}")
     inside = u["band95"] == "within"
     ax.scatter(u.loc[inside, "denominator"], u.loc[inside, "value"], color=GREY, s=30,
                zorder=3, label="within the 95% limits")
@@ -179,11 +191,14 @@ def funnel_chart(units: pd.DataFrame, limits: pd.DataFrame, *, title: str = "",
     for _, r in u[above | below].iterrows():  # only the few units outside the limits
         pos = str(r["position"]).replace("the ", "").replace(" limit", "")
         ax.annotate(f"{r[label]}: {pos}", (r["denominator"], r["value"]), xytext=(6, 4),
-                    textcoords="offset points", fontsize=8)
+                    textcoords="offset points", fontsize=FONT)
     ax.set_xlabel("denominator (children or cases in the period)")
-    ax.set_ylabel(UNIT_AXIS.get(unit, unit))
+    ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=FONT)
+    ax.set_xlabel(ax.get_xlabel(), fontsize=FONT)
+    ax.tick_params(labelsize=FONT)
     ax.set_xlim(0, float(limits["denominator"].max()) if len(limits) else 1)
     if unit == "percent":
         ax.set_ylim(-2, 102)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
+    ax.legend(fontsize=FONT, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+              frameon=False)
     return _finish(fig, title, caption)

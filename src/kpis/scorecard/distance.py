@@ -28,7 +28,9 @@ Target (`target_status`)
 Benchmarks
     Every comparator gets its own column `benchmark: <comparator>`; `benchmark_gaps` gives the
     long form. The headline `benchmark` is the `comparator` asked for, or the first present of
-    `COMPARATOR_PREFERENCE`. `benchmark_position` is "better" / "worse" by polarity, "in line"
+    `COMPARATOR_PREFERENCE` (a comparator that begins with one of them, such as the published
+    'statistical neighbours 2021 mean, 2019-20' of kpis.national.scorecard_fill, ranks with
+    it). `benchmark_position` is "better" / "worse" by polarity, "in line"
     within the materiality threshold, "no benchmark" or "no polarity".
 RAG (`rag`, with `rag_reason`)
     - Not rated: no latest value, or polarity `neither`, or neither target nor benchmark.
@@ -117,6 +119,15 @@ def target_status(value: pd.Series, target: pd.Series, polarity: pd.Series | np.
                      ["no target", no_value, "no polarity", "met"], default="not met")
 
 
+def _preference(comparator: str) -> int:
+    """Rank of a comparator in COMPARATOR_PREFERENCE; a named published benchmark such as
+    'statistical neighbours 2021 mean, 2019-20' ranks with the comparator it begins with."""
+    for i, p in enumerate(COMPARATOR_PREFERENCE):
+        if comparator == p or comparator.startswith(p + " ") or comparator.startswith(p + ","):
+            return i
+    return len(COMPARATOR_PREFERENCE)
+
+
 def _with_benchmarks(out: pd.DataFrame, scorecard: pd.DataFrame, latest_period: str,
                      comparator: str, pp_threshold: float, rel_threshold: float
                      ) -> pd.DataFrame:
@@ -126,9 +137,7 @@ def _with_benchmarks(out: pd.DataFrame, scorecard: pd.DataFrame, latest_period: 
                            rel_threshold=rel_threshold)
     wide = bench.pivot_table(index=KEY, columns="comparator", values="benchmark",
                              aggfunc="first")
-    present = [c for c in COMPARATOR_PREFERENCE if c in wide.columns] + sorted(
-        c for c in wide.columns if c not in COMPARATOR_PREFERENCE
-    )
+    present = sorted(wide.columns, key=lambda c: (_preference(c), c))
     wide = wide.reindex(columns=present)
     order = [comparator] if comparator else []
     order += [c for c in present if c != comparator]

@@ -172,6 +172,23 @@ def _rules_segment(x: np.ndarray, centre: float, mr: float, lower: float, upper:
             "trend_up": trend_up, "trend_dn": trend_dn, "two_hi": two_hi, "two_lo": two_lo}
 
 
+def _series(values: Sequence[float] | np.ndarray | pd.Series,
+            periods: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values and periods as arrays, checked: same length, no missing value, periods YYYY-MM
+    and strictly increasing."""
+    x = np.asarray(values, dtype=float)
+    per = np.asarray(periods, dtype=object)
+    if len(x) != len(per):
+        raise ValueError("values and periods differ in length")
+    if np.isnan(x).any():
+        raise ValueError("xmr: leave missing values out of the series")
+    for p in per:
+        _check_period(p, "period")
+    if len(per) > 1 and not (per[1:] > per[:-1]).all():
+        raise ValueError("xmr: periods must be strictly increasing")
+    return x, per
+
+
 def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str] | pd.Series,
         *, polarity: str = "neither", target: float | None = None,
         bounds: tuple[float, float] = (-np.inf, np.inf), rebase_at: Sequence[str] = (),
@@ -185,16 +202,7 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, periods: Sequence[str]
     in_baseline, trial_limits, special_cause, rules (words, "; "-separated), direction
     ("high", "low", "both" or ""), variation, assurance.
     """
-    x = np.asarray(values, dtype=float)
-    per = np.asarray(periods, dtype=object)
-    if len(x) != len(per):
-        raise ValueError("values and periods differ in length")
-    if np.isnan(x).any():
-        raise ValueError("xmr: leave missing values out of the series")
-    for p in per:
-        _check_period(p, "period")
-    if len(per) > 1 and not (per[1:] > per[:-1]).all():
-        raise ValueError("xmr: periods must be strictly increasing")
+    x, per = _series(values, periods)
     if polarity not in ("higher", "lower", "neither"):
         raise ValueError(f"polarity must be higher, lower or neither, got {polarity!r}")
     if run_length < 2 or trend_length < 2:

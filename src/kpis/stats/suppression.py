@@ -22,6 +22,10 @@ Government Statistical Service's statistical disclosure control guidance:
   total itself is suppressed. In a 2-D table this is repeated over rows and columns until no
   line has a single suppressed cell beside a shown total.
 
+Who sees what: `settings(suppress, threshold)` gives a `Disclosure` from a report's parameters
+(board and shared pages: counts 1-5 hidden; an internal managers' page may turn it off);
+`suppress_rows` masks a display table's rows whose numerator or denominator is small.
+
 Two entry points: `suppress_long` for the long computed-indicator table (team rows add up to
 the council row of the same indicator, breakdown and period) and `suppress_table` for a 2-D
 table with a total row and a total column. Both return copies with `c` in place of suppressed
@@ -32,6 +36,7 @@ figures (those columns become text); `suppress_long` adds a `suppressed` column
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -153,3 +158,58 @@ def suppress_table(table: pd.DataFrame, threshold: float = THRESHOLD, *,
     """
     flags = suppression_flags(table, threshold, row_total=row_total, col_total=col_total)
     return table.astype(object).where(flags == "", marker)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Who a page is for and what it hides: `suppress` False only for an internal
+    (managers') audience; `threshold` the largest count shown as `marker` (5: counts 1-5)."""
+
+    suppress: bool = True
+    threshold: int = THRESHOLD
+    marker: str = MARKER
+
+    def words(self) -> str:
+        """One sentence for captions: what `c` means on this page, or that nothing is hidden."""
+        if not self.suppress:
+            return ("Small numbers are shown unsuppressed: this page is for an internal "
+                    "audience and must not be shared.")
+        return (f"'{self.marker}': a count from 1 to {self.threshold}, a rate from such a "
+                f"count, or a figure that would reveal one through a total (suppressed).")
+
+
+def settings(suppress: bool = True, threshold: int = THRESHOLD) -> Disclosure:
+    """The disclosure setting of a report, from its parameters (`suppress`, `suppress_threshold`
+    in notebooks/deep_dive.ipynb and child_level.ipynb; set per report in reports.yml or with
+    `kpis report -p suppress false` for managers). Board pages keep the default: counts 1-5
+    shown as `c`. Raises ValueError for a threshold that is not a whole number 0 or more."""
+    if not isinstance(suppress, bool):
+        raise ValueError(f"suppress must be true or false, got {suppress!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) \
+            or threshold < 0:
+        raise ValueError(f"suppress_threshold must be a whole number 0 or more, "
+                         f"got {threshold!r}")
+    return Disclosure(suppress, int(threshold))
+
+
+def suppress_rows(table: pd.DataFrame, numerator: str, denominator: str,
+                  columns: Sequence[str], disclosure: Disclosure = Disclosure()
+                  ) -> pd.DataFrame:
+    """Primary suppression on a display table whose rows are not parts of a shown total (a
+    council's months, indicators side by side): where the row's `numerator` or `denominator`
+    (numbers, or text like "1,988") is from 1 to the threshold, `columns` become the marker.
+    Returns a copy; unchanged when `disclosure.suppress` is False."""
+    if not disclosure.suppress or table.empty:
+        return table.copy()
+
+    def num(c: str) -> np.ndarray:
+        s = table[c].astype(str).str.replace(",", "", regex=False)
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+
+    small = is_small(num(numerator), disclosure.threshold) \
+        | is_small(num(denominator), disclosure.threshold)
+    out = table.copy()
+    for c in columns:
+        if c in out:
+            out[c] = out[c].astype(object).where(~small, disclosure.marker)
+    return out

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpis.files import atomic_path
+from kpis.synth import snapshots
 from kpis.synth.params import OPEN, _days, _dmy, _dt, _iso
 from kpis.synth.simulate import Sim
 
@@ -55,6 +56,8 @@ SHEETS_XLSX = {"contacts": "List 1", "referrals": "List_3", "assessments": "List
                "s47": "list5 s47", "cp_plans": "Child Protection"}
 FILES_CSV = {"contacts": "list1_contacts", "referrals": "List 3 Referrals",
              "assessments": "List4", "s47": "S47", "cp_plans": "List 7 - Child Protection"}
+SHEETS_XLSX.update(snapshots.SHEETS_XLSX)  # lists 6, 8, 9 (issue 13)
+FILES_CSV.update(snapshots.FILES_CSV)
 
 
 def _903_and_workforce(sim: Sim, ids: pd.Series, t_out: int, t_end: int
@@ -82,7 +85,8 @@ def _903_and_workforce(sim: Sim, ids: pd.Series, t_out: int, t_end: int
     looked_after = np.unique(ech)
     header = pd.DataFrame({
         "CHILD": ids.to_numpy()[looked_after], "SEX": K["sex"].to_numpy()[looked_after],
-        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(), "ETHNIC": "WBRI",
+        "DOB": _dmy(K["dob"].to_numpy()[looked_after]).to_numpy(),
+        "ETHNIC": K["ethnicity"].to_numpy()[looked_after] if "ethnicity" in K else "WBRI",
         "UPN": "", "MOTHER": "", "MC_DOB": ""})
     Mi = sim.missing[(sim.missing["start"] >= t_out - 365) & (sim.missing["start"] <= t_end)]
     missing = pd.DataFrame({
@@ -149,6 +153,10 @@ def _date_forms(annex: dict[str, pd.DataFrame], xlsx: bool) -> None:
         annex[name] = df
 
 
+#: Annex A lists that carry "Does the Child have a Disability" (lists 4 to 9 in the template).
+DISABILITY_LISTS = ("assessments", "s47", "cp_plans")
+
+
 def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
                  rng: np.random.Generator) -> Tables:
     """Turn the simulation into the text of each list and file (with the planted bad rows)."""
@@ -166,9 +174,11 @@ def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
         return pd.DataFrame({
             "Child Unique ID": ids.to_numpy()[c],
             "Gender": np.where(K["sex"].to_numpy()[c] == 1, m, f),
-            "Ethnicity": "WBRI",
+            "Ethnicity": K["ethnicity"].to_numpy()[c] if "ethnicity" in K else "WBRI",
             "Date of Birth": dob,
             "Age of Child (Years)": np.maximum(age, 0),
+            **({"Does the Child have a Disability": K["disability"].to_numpy()[c]}
+               if "disability" in K and table in DISABILITY_LISTS else {}),
         }, index=df.index)
 
     R, A, S, C = sim.referrals, sim.assessments, sim.s47, sim.cp_plans
@@ -225,8 +235,20 @@ def build_tables(sim: Sim, start: str, end: str, prefix: str, xlsx: bool,
              "s47": s47, "cp_plans": cp}
     _date_forms(annex, xlsx)
     _plant_annex(annex, xlsx, rng)
+    # issue 13: snapshot columns and lists 6, 8, 9, 903 reviews (their own Generator)
+    srng, sp = snapshots.rng_for(sim, t_end), snapshots.SnapshotParams()
+    cp_extra = snapshots.cp_columns(srng, c, t_end, sp)
+    n_cp = len(c)
+    for col, v in cp_extra.items():
+        annex["cp_plans"][col] = np.r_[v, np.full(len(annex["cp_plans"]) - n_cp, "")]
+
+    def allocate(ev: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series]:
+        return _allocated(ev, col, sim.allocations, sim.workers, team_names)
+
+    annex.update(snapshots.annex_lists(srng, sim, ids, t_end, allocate, sp))
 
     files = _903_and_workforce(sim, ids, t_out, t_end)
+    files["ssda903/reviews.csv"] = snapshots.reviews_903(srng, sim, ids, t_out, t_end, sp)
     _plant_903(files)
     return Tables(annex, files)
 

@@ -45,6 +45,8 @@ Planted bad rows, per council (so the quarantine and the repairs are exercised; 
 - SSDA903 episodes.csv: one episode written twice -> repair "duplicate_removed", and one closed
   episode followed by a later one written as open (DEC and REC blank) -> repair
   "open_closed_at_next_decom".
+Children's ethnicity and disability come from kpis.synth.characteristics and the QA audits
+(audits/audits.csv, no bad rows) from kpis.synth.audits, each with its own Generator.
 
 """
 
@@ -63,6 +65,8 @@ from pathlib import Path
 import numpy as np
 
 from kpis.log import progress
+from kpis.synth.audits import write_audits
+from kpis.synth.characteristics import add_characteristics
 from kpis.synth.files import FILES_CSV, _write_xlsx, build_tables, write_csv
 from kpis.synth.params import Params
 from kpis.synth.simulate import Sim, simulate
@@ -128,7 +132,12 @@ def _one_council(job: tuple) -> list[Path]:
     i, sc, seed, target, prefix, start, end, xlsx, params = job
     rng = np.random.default_rng([seed, i])
     sim = simulate(rng, start, end, sc, params, prefix)
-    return write_council(sim, target, start, end, prefix, xlsx, rng)
+    # who the children are, and the QA audits: own Generators, so the other files' draws
+    # are the same as without them (kpis.synth.characteristics, kpis.synth.audits)
+    add_characteristics(np.random.default_rng([seed, i, 15]), sim)
+    written = write_council(sim, target, start, end, prefix, xlsx, rng)
+    return written + write_audits(np.random.default_rng([seed, i, 14]), sim, target, start,
+                                  end, sc, prefix)
 
 
 def files_digest(paths: list[Path]) -> str:

@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, text, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    days,
+    event_frame,
+    expand,
+    shift_months,
+    text,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
@@ -27,6 +35,7 @@ S20_LS = frozenset({"V2"})
 MISSING_TYPES = frozenset({"M"})
 
 LA_AT_MONTH_END = "looked after at month-end"
+NUMBER = "number of children"
 
 
 def _cla_at_month_end(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
@@ -46,18 +55,21 @@ def cla_s20(ctx: Context) -> pd.DataFrame:
     (`S20_LS`); the current episode is the latest-starting one open at the month-end, so a legal
     status change (RNE L, B or U) takes effect on its DECOM. Period rule: at month-end (the
     national figure is the same snapshot at 31 March). Departs from it only in using every
-    month-end. Attribution: the worker allocated at the month-end.
+    month-end. Attribution: the worker allocated at the month-end. Breakdown "number of
+    children": the numerator itself (Appendix 1 prints "208 children" beside the rate).
     """
     e = ctx.episodes
     la_idx, m = _cla_at_month_end(ctx)
     code = e["code"].to_numpy()[la_idx]
     ls = e["ls"].to_numpy()[la_idx]
     team, worker = ctx.attribute(code, m)
-    return event_frame(
+    ev = event_frame(
         m, breakdown="", child=code, team=team, worker=worker,
         in_numerator=np.isin(ls, list(S20_LS)),
         extra={"episode_start": to_dates(e["decom"].to_numpy()[la_idx]), "ls": ls,
                "rne": e["rne"].to_numpy()[la_idx]})
+    # breakdown "number of children": the same rows; the engine shows the numerator (a count)
+    return pd.concat([ev, ev.assign(breakdown=NUMBER)], ignore_index=True)
 
 
 def _missing_counts(ctx: Context, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +101,9 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     National rule [V]: children with >= 1 missing incident ÷ all children looked after during the
     year, excluding children looked after only under short-term placements. Rule here:
     - Cohort (headline): children looked after at any time in the 12 months to the month-end (an
-      episode with DECOM <= month-end and DEC > the window's first day, or open: DEC is the day
-      the child stopped being looked after, so one who ceased on the window's first day is out
-      [I]) in an
+      episode with DECOM <= month-end and DEC >= the window's first day, or open: a child who
+      ceased on the window's first day was looked after that day and is in, as DfE counts;
+      a one-day episode follows the same rule, `Context.during_pairs`) [V]) in an
       episode whose legal status is not a short break (V3/V4, `SHORT_BREAK_LS`): a child with
       only short-break episodes in the window is out [V].
     - Numerator: >= 1 missing incident of type "M" (`MISSING_TYPES`) whose MIS_START is in the 12
@@ -109,7 +121,7 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     ecode = e["code"].to_numpy()
     sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
     ei = np.flatnonzero(~sb)
-    i, m = ctx.interval_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
+    i, m = ctx.during_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
     year_keys = np.unique(ecode[ei][i] * ctx.nm + m)
     la_idx, la_m = _cla_at_month_end(ctx)
     me_keys = np.unique(ecode[la_idx] * ctx.nm + la_m)
@@ -125,4 +137,40 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["cla_s20", "cla_missing", "S20_LS", "MISSING_TYPES"]
+#: "over the last 18 months" (local).
+CHANGE_MONTHS = 18
+
+
+def cla_change_18m(ctx: Context) -> pd.DataFrame:
+    """Change in the number of children in care over the last 18 months, in percent (local;
+    Appendix 1 "Change in the proportion of children in care over the last 18 months") [I].
+
+    Children looked after (SSDA903, not short breaks V3/V4) at the month-end, against those
+    looked after at the month-end 18 calendar months before: 100 x (now - then) / then. The
+    scorecard's "proportion" is a rate per child population; with the population unchanged
+    over 18 months its change is the change in the count [I] (no population in the records).
+    Rows: each child looked after now (num 1) and then (den 1): numerator = children now,
+    denominator = children then, value = 100 x (num / den - 1) (engine `Spec.change`).
+    Council level only is meaningful: every row is "unallocated".
+    """
+    e = ctx.episodes
+    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    code, decom, dec = (e[c].to_numpy()[~sb] for c in ("code", "decom", "dec"))
+    then = shift_months(ctx.me + 1, -CHANGE_MONTHS) - 1
+    parts = []
+    for d, now in ((ctx.me, True), (then, False)):
+        order = np.argsort(d, kind="stable")
+        lo = np.searchsorted(d[order], decom, "left")
+        hi = np.searchsorted(d[order], dec, "left")
+        idx, k = expand(lo, hi)
+        key = np.unique(code[idx] * max(ctx.nm, 1) + order[k])
+        c, m = key // max(ctx.nm, 1), key % max(ctx.nm, 1)
+        parts.append(event_frame(
+            m, breakdown="", child=c, team=np.zeros(len(c), np.int64),
+            worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), now),
+            num=np.full(len(c), float(now)), den=np.full(len(c), float(not now)),
+            extra={"looked_after_on": to_dates(d[m])}))
+    return pd.concat(parts, ignore_index=True)
+
+
+__all__ = ["cla_s20", "cla_missing", "cla_change_18m", "S20_LS", "MISSING_TYPES"]

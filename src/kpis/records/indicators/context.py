@@ -81,7 +81,7 @@ class Context:
 
     # ---- identifiers -------------------------------------------------------------------------
     CHILD_TABLES = ("children", "referrals", "assessments", "s47", "cp_plans", "episodes",
-                    "sw_episodes")
+                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews")
 
     @cached_property
     def children_index(self) -> pd.Index:
@@ -175,6 +175,18 @@ class Context:
         hi[start == NAT] = 0
         return expand(lo, hi)
 
+    def during_pairs(self, start: np.ndarray, end: np.ndarray,
+                     ws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, m) for SSDA903 episodes looked after *during* the window [ws[m], me[m]] the way
+        DfE counts "looked after during the year": DECOM <= month-end and DEC >= window start
+        (DEC inclusive, so a child who ceased on the window's first day is in, and a one-day
+        episode DECOM = DEC follows the same rule) [V]. Missing start: never; missing end: pass
+        OPEN."""
+        lo = np.searchsorted(self.me, start, "left")
+        hi = np.searchsorted(ws, end, "right")
+        hi[start == NAT] = 0
+        return expand(lo, hi)
+
     def open_pairs(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, m) for intervals [start, end) open at month-end m (missing start: never)."""
         lo = np.searchsorted(self.me, start, "left")
@@ -208,6 +220,19 @@ class Context:
         start = sw["start"].to_numpy()[idx]
         pos = last_per_key(key, idx, start)
         return key[pos], sw["wcode"].to_numpy()[idx[pos]]
+
+    @cached_property
+    def alloc_all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(child code, m, worker code) of every distinct allocation open at month-end m: a
+        co-worked child appears once for each worker (the workforce census counts each
+        worker's cases) [V]."""
+        sw = self.sw
+        idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
+        nw = max(len(self.workers_index), 1)
+        t = np.unique((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
+                      sw["wcode"].to_numpy()[idx])
+        pair = t // nw
+        return pair // max(self.nm, 1), pair % max(self.nm, 1), t % nw
 
     @cached_property
     def posts(self) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
+from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 #: "within 12 months" look-back, in calendar months (pd.DateOffset semantics) [V: 12 months].
 LOOKBACK_MONTHS = 12
@@ -89,13 +90,20 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
     Closest national wording: Annex A list 8 "second or subsequent period of being looked after
     within the last 12 months". Rule here [I]: cohort = periods of care (SSDA903 episodes from an
     RNE "S" episode to the episode whose REC is not X1; see `Context.episodes`) starting in the
-    period; numerator = the child's previous period of care ended within 12 months before this
+    period, leaving out periods made only of short breaks (legal status V3/V4), as every other
+    children-in-care measure and DfE do [V] (nor is a short-break-only period a "previous"
+    period); numerator = the child's previous period of care ended within 12 months before this
     one started (previous end >= start - 12 calendar months, `within_months`; exactly 12 months
     counts). Period rules: headline = rolling 12 months to month-end; breakdown "single month" =
     periods of care starting in the calendar month (Appendix 1 prints one, "50% (June 20)").
     Attribution: the worker allocated at the month-end (SWEpisodes), else "unallocated".
     """
     e = ctx.episodes
+    # periods of care made only of short breaks (LS V3/V4) are not periods of care here [V]
+    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    full = np.bincount(e["period"].to_numpy()[~sb], minlength=len(e)) > 0 if len(e) else \
+        np.zeros(0, bool)
+    e = e[full[e["period"].to_numpy()]] if len(e) else e
     starts = e[e["period_start"] == e["decom"]].drop_duplicates("period")
     code = starts["code"].to_numpy()
     d = starts["period_start"].to_numpy()

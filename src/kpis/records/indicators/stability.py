@@ -32,8 +32,11 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
 
     Cohort: children looked after at the month-end (an SSDA903 episode open at it), except those
     whose current legal status is a short-break one (V3/V4) [V]. Placements in the 12 months to
-    the month-end = (1 if the child was already placed when the window began — an episode with
-    DECOM before the window start and still open on that day) + episodes starting in the window
+    the month-end = (1 if the child was already placed when the window began — an episode open
+    on its first day (DECOM <= window start < DEC) in a period of care that began before it,
+    other than one starting that day as a counted new placement: a legal-status change,
+    temporary placement, return to the same carer or placement for adoption with the existing
+    carer on the first day keeps the placement already held [V/I]) + episodes starting in the window
     that count as new placements (`counted_placement`: RNE S/P/B/T/U [C]; not RNE L [C]; not
     temporary placements T0–T4 nor the return to the same carer after one [C/I]; not becoming
     placed for adoption with the existing carer [V]). Numerator: 3 or more. Period rule: at
@@ -50,9 +53,16 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     ci = np.flatnonzero(counted_placement(e))
     i1, m1 = ctx.window_pairs(decom[ci], ctx.ws12)
     new = count_by_key(code[ci][i1] * ctx.nm + m1, q)
-    lo = np.searchsorted(ctx.ws12, decom, "right")
+    # the placement held when the window began: an episode open on its first day (DECOM <= ws <
+    # DEC) of a period of care that began before it, unless that episode starts on ws as a
+    # counted new placement (then it is in `new`, and the earlier placement ended before ws)
+    lo = np.searchsorted(ctx.ws12, decom, "left")
     hi = np.searchsorted(ctx.ws12, dec, "left")
     i2, m2 = expand(lo, hi)
+    counted = counted_placement(e)
+    pstart = e["period_start"].to_numpy()
+    held = (pstart[i2] < ctx.ws12[m2]) & ~((decom[i2] == ctx.ws12[m2]) & counted[i2])
+    i2, m2 = i2[held], m2[held]
     at_start = count_by_key(np.unique(code[i2] * ctx.nm + m2), q)
     n = new + at_start
     team, worker = ctx.attribute(code[la_idx], la_m)
@@ -189,5 +199,18 @@ def sw_changes_6m_all(ctx: Context) -> pd.DataFrame:
     return _sw_frame(ctx, code, m, ctx.ws6, more=False)
 
 
-__all__ = ["placements_3plus", "long_term_stability", "sw_changes_12m_cla", "sw_more_than_3_12m",
-           "sw_changes_6m_all", "lookup"]
+def sw_3plus_12m(ctx: Context) -> pd.DataFrame:
+    """DfE's social-worker stability measure [V]: children looked after at the month-end (DfE:
+    31 March) who had 3 or more social workers in the 12 months to it (SSDA903 SWEpisodes),
+    shown beside the scorecard's local "3 or fewer" lines. Counting as `sw_changes_12m_cla`
+    (distinct SW_IDs with an allocation overlapping the window). Attribution: the worker
+    allocated at the month-end."""
+    code, m = _cla(ctx)
+    n = _worker_counts(ctx, ctx.ws12, code, m)
+    team, worker = ctx.attribute(code, m)
+    return event_frame(m, breakdown="", child=code, team=team, worker=worker,
+                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n})
+
+
+__all__ = ["placements_3plus", "sw_3plus_12m", "long_term_stability", "sw_changes_12m_cla",
+           "sw_more_than_3_12m", "sw_changes_6m_all", "lookup"]

@@ -7,8 +7,10 @@ over the roles in post); children's allocations from `Records.sw_episodes`.
 Rules common to this module:
 - In post at a month-end: role start <= month-end < role end (no end = still in post; no start
   = in post from the beginning) [I].
-- A child is held by one worker at a month-end: the allocation open at it that started last
-  (see Context.alloc), so every child counts once [I].
+- A case is a (worker, child) allocation open at the month-end: a child co-worked by two
+  workers counts in each worker's caseload, as the workforce census counts each worker's
+  cases [V] (`Context.alloc_all`). Other measures attribute a child to one worker (the
+  allocation that started last, `Context.alloc`).
 - Case-holding worker: in post at the month-end with FTE > 0 and holding at least one child
   (the census counts cases of case-holders: "cases ÷ case-holding FTE" [V]; "holding one or
   more cases" as the test is [I]). Children allocated to a worker not in post (or FTE 0 or
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import count_by_key, event_frame, lookup
+from kpis.records.indicators.arrays import count_by_key, event_frame, lookup, text
 from kpis.records.indicators.context import Context
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
@@ -29,9 +31,8 @@ THRESHOLDS = {"caseload_18_or_fewer": 18.0, "caseload_22_or_fewer": 22.0}
 
 def _holders(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(children held by case-holding workers, case-holding worker posts with `children`)."""
-    keys, wc = ctx.alloc
+    code, m, wc = ctx.alloc_all
     nm = max(ctx.nm, 1)
-    code, m = keys // nm, keys % nm
     p = ctx.posts
     pkey = p["key"].to_numpy()
     pos, found = lookup(wc * nm + m, pkey)
@@ -52,10 +53,11 @@ def _worker_ids(ctx: Context, wcode: np.ndarray) -> np.ndarray:
 def caseload_per_fte(ctx: Context) -> pd.DataFrame:
     """Average children held per FTE social worker [V] (CSWW census: cases ÷ case-holding FTE).
 
-    Numerator: distinct children allocated at the month-end to case-holding workers in post
-    (one row each, num=1); denominator: those workers' FTE (one row per worker, den=FTE). Team:
+    Numerator: cases at the month-end — (worker, child) allocations to case-holding workers in
+    post, so a co-worked child counts once per worker [V] (one row each, num=1);
+    denominator: those workers' FTE (one row per worker, den=FTE). Team:
     the worker's team; worker level: the worker's children ÷ FTE. Period rule: at month-end
-    (the census uses 30 September). Departs: "cases" are children (one per child) [I].
+    (the census uses 30 September). Departs: "cases" are children allocated to the worker [I].
     """
     held, posts = _holders(ctx)
     p = ctx.posts
@@ -88,11 +90,25 @@ def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
         in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per})
 
 
+#: Role text (upper-case, stripped) of newly qualified social workers in their assessed and
+#: supported year in employment: Appendix 1's "ASYE" breakdown (local).
+ASYE_ROLES = frozenset({"ASYE", "NQSW", "ASYE SOCIAL WORKER"})
+
+
 def caseload_18_or_fewer(ctx: Context) -> pd.DataFrame:
     """Share of case-holding social workers in post with children ÷ FTE <= 18 (local; the census
     caseload of [V] per worker). A 0.5 FTE worker with 9 children has 18 per FTE: counted.
-    Period rule: at month-end. One row per worker (child_id empty)."""
-    return _threshold(ctx, THRESHOLDS["caseload_18_or_fewer"])
+    Period rule: at month-end. One row per worker (child_id empty). Breakdown "ASYE": the same
+    over workers whose role (latest workers row) is in `ASYE_ROLES` (local)."""
+    ev = _threshold(ctx, THRESHOLDS["caseload_18_or_fewer"])
+    w = ctx.records.workers
+    if not len(w):
+        return ev
+    ids = w["worker_id"].astype("string")[np.isin(text(w["role"]), list(ASYE_ROLES))]
+    asye = sorted(ids.dropna().unique())
+    codes = ctx.vocab.codes_of(asye) if asye else np.empty(0, np.int64)
+    sel = ev[np.isin(ev["worker"].to_numpy(), codes)]
+    return pd.concat([ev, sel.assign(breakdown="ASYE")], ignore_index=True)
 
 
 def caseload_22_or_fewer(ctx: Context) -> pd.DataFrame:

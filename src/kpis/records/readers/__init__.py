@@ -9,7 +9,8 @@ What councils send (../shared/corpus/FORMATS.md), read whatever the files are ca
   adoption, previous permanence, missing, SWEpisodes; per-year folders allowed) or as the XML
   return (EXPSSDA903);
 - the workforce as a CSV (`workers`) or the CSWW census XML, with a worker -> team mapping file
-  when the census has no team; allocation histories in the SWEpisodes form.
+  when the census has no team; allocation histories in the SWEpisodes form;
+- quality-assurance audits (optional; docs/audits.md, kpis.records.readers.audits).
 Every CSV, sheet and XML file under the council folder is identified by its headings
 (kpis.records.readers.detect); one that fits nothing is noted and skipped. If DIR holds no
 data files but subfolders that do, each subfolder is a council.
@@ -31,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpis.errors import InputError
+from kpis.records.readers.audits import clean_audits
 from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
 from kpis.records.readers.discover import data_files, find_sources, is_data_file
@@ -117,13 +119,18 @@ def _contract(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
 
 
 def _children(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per child: SSDA903 header first, then Annex A (first non-missing value wins)."""
-    frames = [f[["child_id", "sex", "dob"]] for f in frames if f is not None and len(f)]
+    """One row per child: SSDA903 header first, then Annex A (first non-missing value wins);
+    ethnicity (903 ETHNIC, Annex A Ethnicity) as sent, disability (Annex A) as a boolean."""
+    cols = ["child_id", "sex", "dob", "ethnicity", "disability"]
+    frames = [f.rename(columns={"ethnic": "ethnicity"}).reindex(columns=cols)
+              for f in frames if f is not None and len(f)]
     if not frames:
         return empty("children")
     allc = pd.concat(frames, ignore_index=True)
     allc["sex"] = allc["sex"].astype("string")
     allc["dob"] = allc["dob"].astype("datetime64[ns]")
+    allc["ethnicity"] = allc["ethnicity"].astype("string")
+    allc["disability"] = allc["disability"].astype("boolean")
     return allc.groupby("child_id", sort=True).first().reset_index()
 
 
@@ -195,6 +202,9 @@ def read_council(path: Path, name: str | None = None) -> ReadResult:
         rs.append(r)
     if "header" in tables:
         tables["header"], q = _header_conflicts(tables["header"])
+        qs.append(q)
+    if "audits" in tables:
+        tables["audits"], q = clean_audits(tables["audits"], found.sources["audits"])
         qs.append(q)
     extract = infer_extract_date(tables, specs)
     tables, q, r = apply_extract_date(tables, specs, extract)

@@ -2,7 +2,8 @@
 do) and, to break ties, its name.
 
 Every table of data/records/annexa_columns.yml (Annex A lists) and
-data/records/ssda903_columns.yml (SSDA903 tables, workforce files) has `key` columns: a
+data/records/ssda903_columns.yml (SSDA903 tables, workforce files) and
+data/records/audits.yml (quality-assurance audits) has `key` columns: a
 sheet/file whose headings hold all of a table's key columns (by any synonym) fits that table.
 Among the tables it fits, one whose name matches wins, else the one with most of its columns
 present. `SSDA903_2023_header.csv`, `Sec47 and ICPC` and `AA_5_s47_enquiries` are therefore
@@ -37,6 +38,10 @@ def table_specs() -> dict[str, dict[str, Any]]:
             out[table] = {"group": group, "spec": tspec["columns"],
                           "names": tspec.get("names", []), "prefixes": [],
                           "used": bool(tspec.get("used"))}
+    for table, tspec in load_yaml("audits.yml")["tables"].items():
+        out[table] = {"group": "audits", "spec": tspec["columns"],
+                      "names": tspec.get("names", []), "prefixes": tspec.get("prefixes", []),
+                      "used": bool(tspec.get("used"))}
     return out
 
 
@@ -60,7 +65,7 @@ def _found(table: str, headings: set[str]) -> tuple[bool, int]:
 
 
 def identify(headings: Iterable[object], name: str = "",
-             groups: tuple[str, ...] = ("annex_a", "ssda903", "workforce")) -> str | None:
+             groups: tuple[str, ...] = ("annex_a", "ssda903", "workforce", "audits")) -> str | None:
     """The table a sheet/file with these headings (and this sheet or file name) holds, or None.
 
     Headings decide; the name only breaks ties between tables the headings fit, or - when the

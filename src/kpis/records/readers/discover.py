@@ -60,6 +60,8 @@ def _markers() -> list[str]:
             for _f, fs in t["columns"].items():
                 if fs.get("id"):
                     names += fs["names"]
+    for t in load_yaml("audits.yml")["tables"].values():  # an audit sheet's header row
+        names += t["columns"]["audit_id"]["names"]
     return names
 
 
