@@ -12,6 +12,8 @@ every run in its own subprocess (so its peak memory is its own):
   compute            `engine.compute` stage time summed over councils (jobs=1 run), 12
                      month-ends (2020-04 .. 2021-03), council and team level;
   wall j1, wall j2   elapsed time of `compute_dir` with jobs=1 and jobs=2 (read + compute);
+  CPU s              CPU seconds of all processes of a run (getrusage), less stretched than
+                     wall time when other work shares the machine;
   peak GB            max RSS of the parent and of the largest pool worker (getrusage); with
                      jobs=2, parent + 2 workers is the most held at once.
 
@@ -49,13 +51,22 @@ def bare_read(folder: Path) -> dict[str, float]:
     files = sorted(p for council in folder.iterdir() if council.is_dir()
                    for p in council.rglob("*.csv") if not p.name.startswith("."))
     t = time.perf_counter()
+    c = time.process_time()
     rows = size = 0
     for p in files:
         table = pa_csv.read_csv(p, read_options=pa_csv.ReadOptions(use_threads=False,
                                                                   block_size=1 << 24))
         rows += table.num_rows
         size += p.stat().st_size
-    return {"seconds": time.perf_counter() - t, "rows": rows, "bytes": size, "files": len(files)}
+    return {"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - c, "rows": rows,
+            "bytes": size, "files": len(files)}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (pool workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def measure(folder: Path, jobs: int) -> dict[str, float]:
@@ -64,12 +75,14 @@ def measure(folder: Path, jobs: int) -> dict[str, float]:
     from kpis.records.batch import compute_dir
 
     t0 = time.perf_counter()
+    c0 = _cpu()
     res = compute_dir(folder, START, END, levels=LEVELS, jobs=jobs)
     wall = time.perf_counter() - t0
+    cpu = _cpu() - c0
     return {"councils": len(res.rows_read), "jobs": res.timings["jobs"],
             "rows_in": sum(a["rows_in"] for a in res.accounts.values()),
             "rows_out": len(res.figures), "read_s": res.timings["read"],
-            "compute_s": res.timings["compute"], "wall_s": wall,
+            "compute_s": res.timings["compute"], "wall_s": wall, "cpu_s": cpu,
             "self_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2,
             "child_gb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2}
 
@@ -134,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     print(f"{b['seconds']:>11.1f} {read_s:>11.1f} {read_s / b['seconds']:>6.1f} "
           f"{compute_s:>9.1f} {s['wall_s']:>8.1f} {p['wall_s']:>8.1f} {peak_all:>8.2f}")
+    print(f"CPU seconds (all processes; a busy machine stretches wall time, less so these): bare "
+          f"read {b['cpu_s']:.1f}, jobs=1 {s['cpu_s']:.1f}, jobs=2 {p['cpu_s']:.1f}")
     print()
     print(f"peak: largest single process {peak_one:.2f} GB; jobs=2 parent + 2 workers "
           f"{peak_all:.2f} GB")
