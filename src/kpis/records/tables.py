@@ -30,6 +30,7 @@ Source of each table (see ../shared/reference/child-level-formats.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cache
 from importlib import resources
 
 import pandas as pd
@@ -102,6 +103,11 @@ DATE_COLUMNS = frozenset(c for c, t in TYPES.items() if t == "date")
 
 def empty(table: str) -> pd.DataFrame:
     """An empty table with the right columns (no rows)."""
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS[table]})
 
 

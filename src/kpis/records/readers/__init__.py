@@ -36,11 +36,11 @@ from kpis.records.readers.audits import clean_audits
 from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
 from kpis.records.readers.discover import data_files, find_sources, is_data_file
+from kpis.records.readers.frame import build_table
 from kpis.records.readers.parsing import (
     CONFLICT,
     QUARANTINE_COLUMNS,
     REPAIR_COLUMNS,
-    build_table,
     concat,
     empty_quarantine,
     empty_repairs,

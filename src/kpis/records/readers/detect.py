@@ -45,14 +45,21 @@ def table_specs() -> dict[str, dict[str, Any]]:
     return out
 
 
-def _found(spec: dict[str, Any], headings: set[str]) -> tuple[bool, int]:
+@cache
+def _normed(table: str) -> tuple[tuple[bool, frozenset[str]], ...]:
+    """(is a key column, its normalised synonyms) for every column of `table`."""
+    return tuple((bool(fs.get("key")), frozenset(norm(x) for x in fs["names"]))
+                 for fs in table_specs()[table]["spec"].values())
+
+
+def _found(table: str, headings: set[str]) -> tuple[bool, int]:
     """(all key columns present, number of the table's columns present)."""
     keys_ok = True
     n = 0
-    for fspec in spec.values():
-        hit = any(norm(x) in headings for x in fspec["names"])
+    for key, names in _normed(table):
+        hit = not names.isdisjoint(headings)
         n += hit
-        if fspec.get("key") and not hit:
+        if key and not hit:
             keys_ok = False
     return keys_ok, n
 
@@ -72,13 +79,13 @@ def identify(headings: Iterable[object], name: str = "",
         named = bool(name) and matches_name(name, t["names"], t["prefixes"])
         if named and by_name is None:
             by_name = table
-        ok, n = _found(t["spec"], hs)
+        ok, n = _found(table, hs)
         if ok:
             fits.append((int(named), n, table))
     if fits:
         fits.sort(key=lambda x: (x[0], x[1]), reverse=True)
         return fits[0][2]
     # headings fit nothing: trust the name only if the sheet looks like a data table at all
-    if by_name is not None and _found(table_specs()[by_name]["spec"], hs)[1] > 0:
+    if by_name is not None and _found(by_name, hs)[1] > 0:
         return by_name
     return None

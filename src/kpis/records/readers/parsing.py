@@ -90,7 +90,7 @@ def read_csv_source(path: Path) -> Source:
     from kpis.records.readers.textcsv import read_text_csv
 
     t = read_text_csv(Path(path))
-    frame = t.frame.copy()
+    frame = t.frame  # read_text_csv's own frame: no copy needed
     frame.insert(0, "_sheet_row", t.lines)
     return Source(str(path), "", frame, 2, t.blank_rows, t.notes)
 
@@ -139,7 +139,6 @@ def map_columns(
     found = {norm(c): c for c in src.frame.columns if not str(c).startswith("_")}
     out: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
-    n = len(src.frame)
     for field, fspec in spec.items():
         hit = next((found[norm(s)] for s in fspec["names"] if norm(s) in found), None)
         if hit is None:
@@ -151,7 +150,7 @@ def map_columns(
                     f"{', '.join(repr(x) for x in fspec['names'][1:]) or 'no synonyms'})",
                     column=fspec["names"][0],
                 )
-            out[field] = pd.Series([pd.NA] * n, index=src.frame.index, dtype="object")
+            out[field] = pd.Series(pd.NA, index=src.frame.index, dtype="string")
             headers[field] = fspec["names"][0]
         else:
             col = src.frame[hit]
@@ -167,10 +166,27 @@ def map_columns(
     return frame, headers
 
 
+NA_TEXTS = ["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"]
+
+
 def _text(s: pd.Series) -> pd.Series:
     """Cells as stripped text; blanks and missing as <NA>."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return _text_arrow(s)
     t = s.astype("string").str.strip()
-    return t.mask(t.isin(["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"]))
+    return t.mask(t.isin(NA_TEXTS))
+
+
+def _text_arrow(s: pd.Series) -> pd.Series:
+    """`_text` of an Arrow-backed text column in Arrow's own kernels (the same strip as pandas'
+    `.str.strip()` there), without pandas' per-call overhead."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(pa.array(s.array))
+    t = pc.if_else(pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type)),
+                   pa.scalar(None, type=t.type), t)
+    return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index, name=s.name)
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -332,103 +348,6 @@ def _parse_fte(frame: pd.DataFrame, raw: pd.Series,
     return parsed.mask(use, f30), bad, use, f30
 
 
-def parse_frame(
-    frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
-    file: str, sheet: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Parse every mapped field by its `type`; rows with any unusable cell go to the quarantine
-    (one quarantine row per data row: the first problem found, in column order).
-
-    Placeholder dates (31/12/9999, 01/01/1900; see `parse_dates_full`): in an end, event or
-    birth date they mean "none" - the cell is read as missing and a repair is logged; in a start
-    date the row is quarantined. FTE (`type: fte`) outside (0, 1.5] is quarantined; a census
-    leaver's FTE 0 is replaced by FTE30 when that is in range (repair logged).
-    Returns (parsed rows, quarantine, repairs)."""
-    codes = load_yaml("codes.yml")["codes"]
-    out = pd.DataFrame(index=frame.index)
-    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    column = pd.Series(pd.NA, index=frame.index, dtype="string")
-    value = pd.Series(pd.NA, index=frame.index, dtype="string")
-    id_field = next((f for f, fs in spec.items() if f == "child_id" or fs.get("id")), None)
-    ids = _text(frame[id_field]) if id_field else pd.Series("", index=frame.index)
-    repairs: list[pd.DataFrame] = [empty_repairs()]
-    where = (file.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sheet}]" if sheet else "")
-             + " row " + frame["_row"].astype("string"))
-
-    def flag(mask: pd.Series, why: str, field: str) -> None:
-        new = mask & reason.isna()
-        if new.any():
-            reason[new] = why
-            column[new] = headers[field]
-            value[new] = _text(frame.loc[new, field]).fillna("")
-
-    def repair(mask: pd.Series, action: str, detail: pd.Series) -> None:
-        if mask.any():
-            repairs.append(pd.DataFrame({"child_id": ids[mask].astype("string"),
-                                         "action": action,
-                                         "detail": (where[mask] + ": " + detail[mask])
-                                         .astype("string")}))
-
-    for field, fspec in spec.items():
-        raw = frame[field]
-        kind = fspec.get("type", "text")
-        if field == id_field:
-            flag(ids.isna(), MISSING_ID if field == "child_id" else MISSING_VALUE, field)
-            out[field] = ids
-            continue
-        if kind == "date":
-            parsed, bad, sent = parse_dates_full(raw)
-            flag(bad, BAD_DATE, field)
-            if sent.any():
-                if fspec.get("kind") == "start":
-                    flag(sent, PLACEHOLDER_DATE, field)
-                else:
-                    repair(sent & reason.isna(), "placeholder_date_blank",
-                           headers[field] + " " + _text(raw).fillna("") + " read as blank"
-                           + (" (open)" if fspec.get("kind") == "end" else ""))
-            if fspec.get("required") and not fspec.get("optional_value"):
-                flag(parsed.isna() & ~bad & ~sent, MISSING_DATE, field)
-        elif kind == "bool":
-            parsed, bad = parse_bool(raw)
-            flag(bad, UNKNOWN_CODE, field)
-        elif kind == "code":
-            parsed, bad = parse_code(raw, codes[fspec["codes"]])
-            flag(bad, UNKNOWN_CODE, field)
-            if fspec.get("required") and not fspec.get("optional_value"):
-                flag(parsed.isna() & ~bad, MISSING_VALUE, field)
-        elif kind in ("int", "float"):
-            parsed, bad = parse_number(raw)
-            flag(bad, BAD_NUMBER, field)
-        elif kind == "fte":
-            parsed, bad, use, f30 = _parse_fte(frame, raw)
-            repair(use & reason.isna(), "fte_from_fte30", "FTE " + _text(raw).fillna("blank")
-                   + " -> FTE30 " + f30.astype("string").fillna(""))
-            lo, hi = fte_range()
-            flag(bad, BAD_NUMBER, field)
-            flag(parsed.isna(), MISSING_VALUE, field)
-            flag((parsed <= lo) | (parsed > hi), FTE_RANGE, field)
-        elif kind == "sex" or field == "sex":
-            parsed, bad = parse_sex(raw)
-            flag(bad, UNKNOWN_CODE, field)
-        else:
-            parsed = _text(raw)
-        out[field] = parsed
-    out["_row"] = frame["_row"].to_numpy()
-    out["_file"] = file
-    out["_sheet"] = sheet
-    bad_rows = reason.notna()
-    quarantine = pd.DataFrame({
-        "file": file, "sheet": sheet, "row": frame.loc[bad_rows, "_row"].astype("int64"),
-        "column": column[bad_rows], "value": value[bad_rows], "reason": reason[bad_rows],
-    })
-    rep = pd.concat(repairs, ignore_index=True)
-    # a repair on a row that is quarantined anyway is not a repair
-    if len(rep) > 0 and bad_rows.any():
-        bad_where = set(where[bad_rows].tolist())
-        rep = rep[~rep["detail"].str.split(": ", n=1).str[0].isin(bad_where)]
-    return out.loc[~bad_rows], quarantine, rep.reset_index(drop=True)
-
-
 def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Series,
                     reason: str) -> pd.DataFrame:
     """Quarantine entries for the rows of a parsed table selected by `mask`."""
@@ -440,6 +359,11 @@ def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Se
 
 
 def empty_quarantine() -> pd.DataFrame:
+    return _empty_quarantine().copy()
+
+
+@cache
+def _empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({
         "file": pd.Series(dtype="string"), "sheet": pd.Series(dtype="string"),
         "row": pd.Series(dtype="int64"), "column": pd.Series(dtype="string"),
@@ -448,6 +372,11 @@ def empty_quarantine() -> pd.DataFrame:
 
 
 def empty_repairs() -> pd.DataFrame:
+    return _empty_repairs().copy()
+
+
+@cache
+def _empty_repairs() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="string") for c in REPAIR_COLUMNS})
 
 
@@ -461,62 +390,3 @@ def concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
 def fmt_dates(s: pd.Series) -> pd.Series:
     """Dates as yyyy-mm-dd text for repair details (blank for NaT)."""
     return s.dt.strftime("%Y-%m-%d").fillna("open")
-
-
-def build_table(
-    sources: list[Source], spec: dict[str, dict[str, Any]],
-    end_pair: tuple[str, str] | None = None, duplicates: str = "quarantine",
-    dedupe_on: list[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Map, parse and check every source of one table; concatenate.
-
-    - cells that cannot be read -> quarantine (see `parse_frame`);
-    - `end_pair` (start field, end field): end before start -> quarantine;
-    - exact duplicates (same values in every mapped field, after parsing, so '01/02/2020' and
-      '2020-02-01' are the same): `duplicates="quarantine"` puts the later copies in the
-      quarantine (Annex A, workforce); `"repair"` drops them and logs a repair
-      (`duplicate_removed`): SSDA903 returns repeat open records year after year.
-    Returns (table with `_file`, `_sheet`, `_row` columns, quarantine, repairs).
-    """
-    parsed: list[pd.DataFrame] = []
-    quarantine: list[pd.DataFrame] = []
-    pre_repairs: list[pd.DataFrame] = [empty_repairs()]
-    headers_by_file: dict[str, dict[str, str]] = {}
-    for src in sources:
-        frame, headers = map_columns(src, spec)
-        ok, bad, rep = parse_frame(frame, headers, spec, src.file, src.sheet)
-        parsed.append(ok)
-        quarantine.append(bad)
-        pre_repairs.append(rep)
-        headers_by_file[src.file + "|" + src.sheet] = headers
-    fields = list(spec)
-    if not parsed:
-        cols = {f: pd.Series(dtype="object") for f in fields + ["_row", "_file", "_sheet"]}
-        return pd.DataFrame(cols), empty_quarantine(), concat(pre_repairs, empty_repairs())
-    df = pd.concat(parsed, ignore_index=True)
-    repairs = pre_repairs
-    if end_pair is not None and len(df):
-        start, end = end_pair
-        mask = (df[end] < df[start]).fillna(False).astype(bool)
-        if mask.any():
-            q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df[end]),
-                                END_BEFORE_START)
-            quarantine.append(q)
-            df = df.loc[~mask]
-    key = dedupe_on or fields
-    dup = df.duplicated(subset=key, keep="first")
-    if dup.any():
-        if duplicates == "quarantine":
-            quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
-                                              else df[fields[0]], DUPLICATE))
-        else:
-            d = df.loc[dup]
-            repairs.append(pd.DataFrame({
-                "child_id": d[fields[0]].astype("string"), "action": "duplicate_removed",
-                "detail": ("exact duplicate in "
-                           + d["_file"].str.replace(r".*[/\\]", "", regex=True)
-                           + " row " + d["_row"].astype("string")),
-            }))
-        df = df.loc[~dup]
-    q = concat(quarantine, empty_quarantine())
-    return df.reset_index(drop=True), q, concat(repairs, empty_repairs())

@@ -48,9 +48,10 @@ def detect_encoding(data: bytes) -> str:
         return "latin-1"
 
 
-def _arrow(path: Path, header: list[str]) -> pd.DataFrame | None:
-    """pyarrow's CSV reader, every column as text, empty lines kept as rows (so row numbers
-    stay exact); None whenever pandas should read the file instead."""
+def _arrow(data: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+    """pyarrow's CSV reader on the file's bytes, every column as text (it checks the bytes are
+    UTF-8), blank rows found and dropped in Arrow before pandas sees the table: (frame, editor
+    line of each row, blank rows). None whenever pandas should read the file instead."""
     try:
         import pyarrow as pa
         from pyarrow import csv as pa_csv
@@ -60,7 +61,7 @@ def _arrow(path: Path, header: list[str]) -> pd.DataFrame | None:
         return None
     try:
         table = pa_csv.read_csv(
-            path,
+            pa.BufferReader(data),
             read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
@@ -71,7 +72,31 @@ def _arrow(path: Path, header: list[str]) -> pd.DataFrame | None:
         return None
     if table.column_names != header:
         return None
-    return table.to_pandas(types_mapper={pa.large_string(): _STR}.get).fillna("")
+    lines = np.arange(table.num_rows) + 2  # header is line 1
+    blank = _arrow_blank_rows(table)
+    if len(blank):
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[blank] = False
+        table = table.filter(pa.array(keep))
+        lines = lines[keep]
+    # no nulls (strings_can_be_null=False): the text dtype pandas' read_csv(dtype=str) gives
+    return table.to_pandas(types_mapper={pa.large_string(): _STR}.get), lines, len(blank)
+
+
+def _arrow_blank_rows(table: object) -> np.ndarray:
+    """Rows whose every cell is empty or whitespace (what `str.strip() == ""` finds; pandas'
+    Arrow strings strip with the same kernel), column by column on the rows still candidates,
+    so a table without blank rows costs one pass over its first column."""
+    import pyarrow.compute as pc
+
+    idx: np.ndarray | None = None
+    for col in table.columns:  # type: ignore[attr-defined]
+        c = col if idx is None else col.take(idx)
+        empty = pc.equal(pc.utf8_trim_whitespace(c), "").to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(empty) if idx is None else idx[empty]
+        if not len(idx):
+            break
+    return np.zeros(0, dtype=np.int64) if idx is None else idx
 
 
 def read_text_csv(path: Path) -> TextCSV:
@@ -84,23 +109,30 @@ def read_text_csv(path: Path) -> TextCSV:
         raise InputError(path, f"cannot read file: {err}") from err
     if not data.strip(b"\xef\xbb\xbf \r\n\t"):
         raise InputError(path, "empty file")
+    # UTF-8 (the usual case): pyarrow reads the bytes and checks they are UTF-8 as it goes
+    first = data[: (data.find(b"\n") + 1) or len(data)]
+    try:
+        header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"))), [])
+    except UnicodeDecodeError:
+        header = []
+    arrow = _arrow(data, header) if header else None
+    if arrow is not None:
+        frame, lines, n_blank = arrow
+        return TextCSV(frame, lines, n_blank, "utf-8", [])
     enc = detect_encoding(data)
     notes: list[str] = []
     text = data.decode("utf-8-sig" if enc == "utf-8" else enc)
     if enc != "utf-8":
         notes.append(f"{path.name}: not UTF-8, read as Windows-1252"
                      + (" (latin-1 for bytes it leaves undefined)" if enc == "latin-1" else ""))
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
-    frame = _arrow(path, header) if enc == "utf-8" else None
-    if frame is None:
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                skip_blank_lines=False)
-        except pd.errors.ParserError as err:
-            raise InputError(path, f"cannot read CSV: {err}") from err
-        except pd.errors.EmptyDataError as err:
-            raise InputError(path, "empty file") from err
-        frame = frame.fillna("")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            skip_blank_lines=False)
+    except pd.errors.ParserError as err:
+        raise InputError(path, f"cannot read CSV: {err}") from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError(path, "empty file") from err
+    frame = frame.fillna("")
     lines = np.arange(len(frame)) + 2  # header is line 1
     if len(frame.columns):
         blank = np.ones(len(frame), dtype=bool)

@@ -1,0 +1,302 @@
+"""Parsing one table: every source of it mapped (`map_columns`), parsed field by field
+(`parse_frame`), checked and concatenated (`build_table`).
+
+A CSV's text column is parsed once per distinct cell (Arrow's dictionary encoding), and a date,
+code or yes/no cell once per process (`_memo_parse`): 150 councils' dates are the same few
+thousand days. Every parser is a function of the cell alone, so this changes no value, mask or
+quarantine row; only workbook columns of Python objects are parsed cell by cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpis.records.readers.parsing import (
+    BAD_DATE,
+    BAD_NUMBER,
+    DUPLICATE,
+    END_BEFORE_START,
+    FTE_RANGE,
+    MISSING_DATE,
+    MISSING_ID,
+    MISSING_VALUE,
+    PLACEHOLDER_DATE,
+    UNKNOWN_CODE,
+    Source,
+    _parse_fte,
+    _text,
+    concat,
+    empty_quarantine,
+    empty_repairs,
+    fmt_dates,
+    fte_range,
+    load_yaml,
+    map_columns,
+    parse_bool,
+    parse_code,
+    parse_dates_full,
+    parse_number,
+    parse_sex,
+    quarantine_rows,
+)
+
+
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """(codes, distinct cells) of a text column (a CSV's, or a field the file lacks), so it can be
+    parsed once per distinct cell (Arrow's dictionary encoding) and mapped back; None for a
+    workbook column of Python objects (1 and 1.0 hash alike but print differently)."""
+    if not isinstance(s.dtype, pd.StringDtype):
+        return None
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(uniques, dtype=s.dtype)
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
+            mask: bool = False) -> pd.Series:
+    """Per-distinct-cell results back onto the rows (code -1, a missing cell: missing, or False
+    in a mask)."""
+    if mask:
+        return pd.Series(np.append(values.to_numpy(dtype=bool, na_value=False), False)[codes],
+                         index=index)
+    return pd.Series(pd.api.extensions.take(values.array, codes, allow_fill=True), index=index)
+
+
+def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
+                 codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
+    """The parser of one field by its `type`: (values, unreadable mask[, placeholder mask])."""
+    if kind == "date":
+        return parse_dates_full(raw)
+    if kind == "bool":
+        return parse_bool(raw)
+    if kind == "code":
+        return parse_code(raw, codes[fspec["codes"]])
+    if kind in ("int", "float"):
+        return parse_number(raw)
+    if kind == "sex" or field == "sex":
+        return parse_sex(raw)
+    return (_text(raw),)
+
+
+#: parsed distinct cells, by parser: (cells, [values, masks...]); dates, codes and yes/no
+#: cells repeat across columns, files and councils, so each is parsed once per process
+_MEMO: dict[tuple[str, str], tuple[pd.Index, list[pd.Series]]] = {}
+_MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
+
+
+def _memo_parse(uniques: pd.Series, key: tuple[str, str],
+                parse: Any) -> tuple[np.ndarray, list[pd.Series]]:
+    """(position of each distinct cell in the memo, the memo's results) for `uniques`,
+    parsing only the cells not seen before."""
+    got = _MEMO.get(key)
+    if got is None or len(got[0]) > _MEMO_MAX:
+        got = (pd.Index(uniques.iloc[:0]), [])
+    index, results = got
+    ix = index.get_indexer(uniques)
+    new = ix < 0
+    if new.any() or not results:  # (an empty column still needs typed results once)
+        cells = uniques[new].reset_index(drop=True)
+        parsed = [x.reset_index(drop=True) for x in parse(cells)]
+        results = ([pd.concat([a, b], ignore_index=True) for a, b in zip(results, parsed,
+                                                                           strict=True)]
+                   if results else parsed)
+        index = index.append(pd.Index(cells))
+        _MEMO[key] = (index, results)
+        ix = index.get_indexer(uniques)
+    return ix, results
+
+
+def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
+                codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
+    """`_parse_field` run once per distinct cell of a text column (dates, codes and yes/no
+    cells once per process: `_memo_parse`), else on every cell: the same values and masks
+    either way (every parser is a function of the cell alone)."""
+    d = _distinct(raw)
+    if d is None:
+        return _parse_field(raw, kind, field, fspec, codes)
+    pos, uniques = d
+    kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
+        else kind
+    if kind == "text":
+        res = _parse_field(uniques, kind, field, fspec, codes)
+    else:
+        ix, res = _memo_parse(uniques, (kind, str(fspec.get("codes", ""))),
+                              lambda u: _parse_field(u, kind, field, fspec, codes))
+        if len(ix):
+            pos = np.where(pos >= 0, ix[np.maximum(pos, 0)], -1)
+    return tuple(_spread(x, pos, raw.index, mask=i > 0) for i, x in enumerate(res))
+
+
+def parse_frame(
+    frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
+    file: str, sheet: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Parse every mapped field by its `type`; rows with any unusable cell go to the quarantine
+    (one quarantine row per data row: the first problem found, in column order).
+
+    Placeholder dates (31/12/9999, 01/01/1900; see `parse_dates_full`): in an end, event or
+    birth date they mean "none" - the cell is read as missing and a repair is logged; in a start
+    date the row is quarantined. FTE (`type: fte`) outside (0, 1.5] is quarantined; a census
+    leaver's FTE 0 is replaced by FTE30 when that is in range (repair logged).
+    Returns (parsed rows, quarantine, repairs)."""
+    codes = load_yaml("codes.yml")["codes"]
+    out: dict[str, pd.Series] = {}
+    flagged = np.zeros(len(frame), dtype=bool)
+    problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, reason, column, value)
+    id_field = next((f for f, fs in spec.items() if f == "child_id" or fs.get("id")), None)
+    repairs: list[pd.DataFrame] = [empty_repairs()]
+    prefix = file.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sheet}]" if sheet else "")
+
+    def where(mask: np.ndarray) -> pd.Series:
+        return prefix + " row " + frame.loc[mask, "_row"].astype("string")
+
+    def flag(mask: pd.Series, why: str, field: str) -> None:
+        new = np.asarray(mask, dtype=bool) & ~flagged
+        if new.any():
+            flagged[new] = True
+            problems.append((new, why, headers[field], _text(frame.loc[new, field]).fillna("")))
+
+    def repair(mask: pd.Series, action: str, detail: pd.Series) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if m.any():
+            repairs.append(pd.DataFrame({"child_id": ids[m].astype("string"),
+                                         "action": action,
+                                         "detail": (where(m) + ": " + detail[m])
+                                         .astype("string")}))
+
+    ids = (parse_field(frame[id_field], "text", id_field, spec[id_field], codes)[0]
+           if id_field else pd.Series("", index=frame.index))
+    for field, fspec in spec.items():
+        raw = frame[field]
+        kind = fspec.get("type", "text")
+        if field == id_field:
+            flag(ids.isna(), MISSING_ID if field == "child_id" else MISSING_VALUE, field)
+            out[field] = ids
+            continue
+        if kind == "fte":
+            parsed, bad, use, f30 = _parse_fte(frame, raw)
+            repair(use & ~flagged, "fte_from_fte30", "FTE " + _text(raw).fillna("blank")
+                   + " -> FTE30 " + f30.astype("string").fillna(""))
+            lo, hi = fte_range()
+            flag(bad, BAD_NUMBER, field)
+            flag(parsed.isna(), MISSING_VALUE, field)
+            flag((parsed <= lo) | (parsed > hi), FTE_RANGE, field)
+            out[field] = parsed
+            continue
+        parsed, bad, *rest = parse_field(raw, kind, field, fspec, codes) + (None,)
+        if kind == "date":
+            sent = rest[0]
+            flag(bad, BAD_DATE, field)
+            if sent.any():
+                if fspec.get("kind") == "start":
+                    flag(sent, PLACEHOLDER_DATE, field)
+                else:
+                    repair(sent & ~flagged, "placeholder_date_blank",
+                           headers[field] + " " + _text(raw).fillna("") + " read as blank"
+                           + (" (open)" if fspec.get("kind") == "end" else ""))
+            if fspec.get("required") and not fspec.get("optional_value"):
+                flag(parsed.isna() & ~bad & ~sent, MISSING_DATE, field)
+        elif kind == "code":
+            flag(bad, UNKNOWN_CODE, field)
+            if fspec.get("required") and not fspec.get("optional_value"):
+                flag(parsed.isna() & ~bad, MISSING_VALUE, field)
+        elif kind in ("int", "float"):
+            flag(bad, BAD_NUMBER, field)
+        elif bad is not None:  # bool, sex
+            flag(bad, UNKNOWN_CODE, field)
+        out[field] = parsed
+    out["_row"] = frame["_row"].to_numpy()
+    parsed_frame = pd.DataFrame(out, index=frame.index)
+    parsed_frame["_file"] = file
+    parsed_frame["_sheet"] = sheet
+    return (parsed_frame.loc[~flagged], _quarantine(frame, flagged, problems, file, sheet),
+            _drop_repairs_on_bad_rows(repairs, where(flagged) if flagged.any() else None))
+
+
+def _quarantine(frame: pd.DataFrame, flagged: np.ndarray,
+                problems: list[tuple[np.ndarray, str, str, pd.Series]], file: str,
+                sheet: str) -> pd.DataFrame:
+    """One quarantine row per flagged row, in row order: its first problem."""
+    column = np.full(len(frame), None, dtype=object)
+    reason = column.copy()
+    value = column.copy()
+    for rows, why, col, val in problems:
+        reason[rows] = why
+        column[rows] = col
+        value[rows] = val.to_numpy(dtype=object)
+    return pd.DataFrame({
+        "file": file, "sheet": sheet, "row": frame.loc[flagged, "_row"].astype("int64"),
+        "column": pd.array(column[flagged], dtype="string"),
+        "value": pd.array(value[flagged], dtype="string"),
+        "reason": pd.array(reason[flagged], dtype="string"),
+    }, index=frame.index[flagged])
+
+
+def _drop_repairs_on_bad_rows(repairs: list[pd.DataFrame], bad_where: pd.Series | None,
+                              ) -> pd.DataFrame:
+    """A repair on a row that is quarantined anyway is not a repair."""
+    rep = pd.concat(repairs, ignore_index=True)
+    if len(rep) > 0 and bad_where is not None:
+        rep = rep[~rep["detail"].str.split(": ", n=1).str[0].isin(set(bad_where.tolist()))]
+    return rep.reset_index(drop=True)
+
+
+def build_table(
+    sources: list[Source], spec: dict[str, dict[str, Any]],
+    end_pair: tuple[str, str] | None = None, duplicates: str = "quarantine",
+    dedupe_on: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Map, parse and check every source of one table; concatenate.
+
+    - cells that cannot be read -> quarantine (see `parse_frame`);
+    - `end_pair` (start field, end field): end before start -> quarantine;
+    - exact duplicates (same values in every mapped field, after parsing, so '01/02/2020' and
+      '2020-02-01' are the same): `duplicates="quarantine"` puts the later copies in the
+      quarantine (Annex A, workforce); `"repair"` drops them and logs a repair
+      (`duplicate_removed`): SSDA903 returns repeat open records year after year.
+    Returns (table with `_file`, `_sheet`, `_row` columns, quarantine, repairs).
+    """
+    parsed: list[pd.DataFrame] = []
+    quarantine: list[pd.DataFrame] = []
+    pre_repairs: list[pd.DataFrame] = [empty_repairs()]
+    headers_by_file: dict[str, dict[str, str]] = {}
+    for src in sources:
+        frame, headers = map_columns(src, spec)
+        ok, bad, rep = parse_frame(frame, headers, spec, src.file, src.sheet)
+        parsed.append(ok)
+        quarantine.append(bad)
+        pre_repairs.append(rep)
+        headers_by_file[src.file + "|" + src.sheet] = headers
+    fields = list(spec)
+    if not parsed:
+        cols = {f: pd.Series(dtype="object") for f in fields + ["_row", "_file", "_sheet"]}
+        return pd.DataFrame(cols), empty_quarantine(), concat(pre_repairs, empty_repairs())
+    df = pd.concat(parsed, ignore_index=True)
+    repairs = pre_repairs
+    if end_pair is not None and len(df):
+        start, end = end_pair
+        mask = (df[end] < df[start]).fillna(False).astype(bool)
+        if mask.any():
+            q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df[end]),
+                                END_BEFORE_START)
+            quarantine.append(q)
+            df = df.loc[~mask]
+    key = dedupe_on or fields
+    dup = df.duplicated(subset=key, keep="first")
+    if dup.any():
+        if duplicates == "quarantine":
+            quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
+                                              else df[fields[0]], DUPLICATE))
+        else:
+            d = df.loc[dup]
+            repairs.append(pd.DataFrame({
+                "child_id": d[fields[0]].astype("string"), "action": "duplicate_removed",
+                "detail": ("exact duplicate in "
+                           + d["_file"].str.replace(r".*[/\\]", "", regex=True)
+                           + " row " + d["_row"].astype("string")),
+            }))
+        df = df.loc[~dup]
+    q = concat(quarantine, empty_quarantine())
+    return df.reset_index(drop=True), q, concat(repairs, empty_repairs())
