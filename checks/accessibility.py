@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="viewport width in CSS pixels (default 1280; try 320 for reflow)")
     args = parser.parse_args(argv)
 
-    folder = Path(args.folder)
+    folder = Path(args.folder).resolve()  # the runner opens pages from its own folder
     if not folder.is_dir():
         print(f"error: folder {folder} does not exist (build the reports first: kpis report)",
               file=sys.stderr)

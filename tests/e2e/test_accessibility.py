@@ -116,6 +116,16 @@ def test_clean_page_passes(browser_ready, tmp_path):
     assert "on 1 page(s): violations none; 0 page(s) with serious or critical" in lines[-1]
 
 
+def test_relative_folder_as_the_readme_writes_it(browser_ready, tmp_path):
+    # `python3 checks/accessibility.py reports/` from the project folder: the folder is taken
+    # relative to where the command runs, not to the checker's own folder
+    write_page(tmp_path / "reports", "clean.html", CLEAN)
+    proc = subprocess.run([sys.executable, str(CHECK), "reports"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0] == "clean.html: no violations"
+
+
 def test_every_page_in_the_folder_is_checked(browser_ready, tmp_path):
     write_page(tmp_path, "index.html", CLEAN)
     write_page(tmp_path / "domain", "repeat.html", BAD)
