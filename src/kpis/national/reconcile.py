@@ -68,7 +68,7 @@ def _reasons(m: pd.DataFrame, reasons: pd.DataFrame, tolerance: float) -> pd.Dat
         for sp, pe in zip(m["scorecard_period"], m["period_end"], strict=True)], index=m.index)
     period_reason = period_reason.where(~same_month, "")
     key = pd.MultiIndex.from_frame(m[["indicator_id", "breakdown"]])
-    known = pd.Series(key.map(per), index=m.index).fillna("")
+    known = pd.Series(key.map(per), index=m.index, dtype=object).fillna("")
     text = (period_reason + "; " + known).str.strip("; ").str.replace(r"^; |; $", "", regex=True)
     agree = diff.abs() <= tolerance
     m["agreement"] = np.select(
