@@ -271,8 +271,11 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
     dist = distance.distance_table(tidy_table, **periods)
     dist_path = processed / paths.DISTANCE
     files.write_parquet(dist, dist_path)
+    from kpis.national.store import external_dir
+
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
-              "distance_path": str(dist_path)}
+              "distance_path": str(dist_path),
+              "external_dir": str(external_dir(raw.parent.parent))}  # published data, ONS
     if own is not None and own.la_code:
         shared["la_code"] = own.la_code
     if own is not None:
