@@ -97,10 +97,9 @@ def chart_html(chart: Chart) -> str:
     ]
     if chart.caption:
         parts.append(f"<figcaption>{html.escape(chart.caption)}</figcaption>")
-    if not chart.data.empty:
-        parts.append("<details><summary>Data behind this chart</summary>"
-                     + data_table_html(chart.data, chart.data_caption or f"Data: {chart.title}")
-                     + "</details>")
+    table = (data_table_html(chart.data, chart.data_caption or f"Data: {chart.title}")
+             if not chart.data.empty else "<p>No figures: the chart is empty.</p>")
+    parts.append(f"<details><summary>Data behind this chart</summary>{table}</details>")
     parts.append("</figure>")
     return "\n".join(parts)
 
