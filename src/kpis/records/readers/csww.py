@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpis.errors import InputError
 from kpis.records.readers.parsing import Source
+from kpis.records.readers.xml903 import parse_xml
 
 FIELDS = ("AgencyWorker", "SWENo", "FTE", "PersonBirthDate", "GenderCurrent", "Ethnicity",
           "QualInst", "QualLevel", "StepUpGrad", "OrgRole", "RoleStartDate", "StartOrigin",
@@ -42,15 +42,8 @@ def _local(tag: str) -> str:
 def read_csww_xml(path: Path) -> tuple[Source, dict[str, str]]:
     """(workers as a text table with the census element names, census header values such as
     ReferenceDate, NumberOfVacancies, NoAgencyFTE)."""
-    from xml.etree import ElementTree as ET
 
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as err:
-        line = err.position[0] if err.position else None
-        raise InputError(path, f"not a well-formed XML file ({err})", row=line) from err
-    except OSError as err:
-        raise InputError(path, f"cannot read file: {err}") from err
+    root = parse_xml(path)
     info: dict[str, str] = {}
     recs: list[dict[str, str]] = []
     for el in root.iter():

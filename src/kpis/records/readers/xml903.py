@@ -68,19 +68,12 @@ def read_903_xml(path: Path) -> dict[str, Source]:
     """Every SSDA903 table in the XML return, as text tables with the CSV headers.
 
     A file that is not well-formed XML raises InputError naming its line."""
-    from xml.etree import ElementTree as ET
 
     rows: dict[str, list[dict[str, str]]] = {t: [] for t in (
         "header", "episodes", "reviews", "missing", "placed_adoption", "prev_perm", "oc2",
         "sw_episodes", "uasc", "oc3", "ad1")}
     lines: dict[str, list[int]] = {t: [] for t in rows}
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as err:
-        line = err.position[0] if err.position else None
-        raise InputError(path, f"not a well-formed XML file ({err})", row=line) from err
-    except OSError as err:
-        raise InputError(path, f"cannot read file: {err}") from err
+    root = parse_xml(path)
     for n, child in enumerate(root.iter("CHILD"), start=1):
         header = child.find("HEADER")
         hvals = {e.tag.upper(): _text(e) for e in (header if header is not None else [])
@@ -122,3 +115,17 @@ def read_903_xml(path: Path) -> dict[str, Source]:
         frame.insert(0, "_sheet_row", lines[table])
         out[table] = Source(str(path), "CHILD", frame, 1)
     return out
+
+
+def parse_xml(path: Path):  # noqa: ANN201 - an ElementTree Element
+    """The root element of an XML return, or an InputError naming the file and the line of the
+    first malformed tag (shared with the CSWW census reader)."""
+    from xml.etree import ElementTree as ET
+
+    try:
+        return ET.parse(path).getroot()
+    except ET.ParseError as err:
+        line = err.position[0] if err.position else None
+        raise InputError(path, f"not a well-formed XML file ({err})", row=line) from err
+    except OSError as err:
+        raise InputError(path, f"cannot read file: {err}") from err
