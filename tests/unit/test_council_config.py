@@ -27,6 +27,16 @@ def test_two_lines_give_the_defaults(tmp_path: Path) -> None:
     assert cfg.audiences == ("board",) and cfg.disclosure == 5 and cfg.targets == {}
 
 
+def test_paths_are_absolute_when_the_config_is_named_relatively(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notebooks run in another folder: `kpis report --council council.yml` from the council's
+    folder must hand them its records as an absolute path (a relative one found nothing)."""
+    _cfg(tmp_path, "name: Westmarsh\nrecords: extracts\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = config.load(Path("council.yml"))
+    assert cfg.records.is_absolute() and cfg.records == (tmp_path / "extracts").resolve()
+
+
 def test_every_optional_key(tmp_path: Path) -> None:
     (tmp_path / "ind.csv").write_text("x\n")
     cfg = config.load(_cfg(tmp_path, (

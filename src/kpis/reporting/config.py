@@ -106,7 +106,7 @@ def _file(path: Path, key: str, value: Any, folder: bool = False) -> Path | None
     if not isinstance(value, str) or not value.strip():
         raise _bad(path, key, f"{value!r} is not a path")
     p = Path(value).expanduser()
-    p = p if p.is_absolute() else (path.parent / p)
+    p = (p if p.is_absolute() else (path.parent / p)).resolve()  # notebooks run elsewhere
     if folder and not p.is_dir():
         raise _bad(path, key, f"folder not found: {p}")
     if not folder and not p.is_file():

@@ -32,14 +32,19 @@ ATTRIBUTION = ("Published figures: Department for Education (LAIT and explore ed
 UNIT_TITLE = {"percent": "percentages", "children per FTE": "children per FTE social worker"}
 
 
-def load_benchmarks(distance_path: str | Path = "", la_code: int = 916) -> pd.DataFrame:
-    """`benchmarks.csv` beside the distance table, or built in memory from data/external/."""
+def load_benchmarks(distance_path: str | Path = "", la_code: int | None = None) -> pd.DataFrame:
+    """`benchmarks.csv` beside the distance table, or built in memory from data/external/ for
+    `la_code`. Without either: FileNotFoundError saying the council's LA code is not set (never
+    another council's figures)."""
     from kpis import paths
 
     near = Path(distance_path).parent / paths.BENCHMARKS if distance_path else None
     if near is not None and near.exists():
         return pd.read_csv(near, keep_default_na=False,
                            na_values={"value": [""], "n_councils": [""]})
+    if not la_code:
+        raise FileNotFoundError("the council's LA code is not set (config key `la_code`), so "
+                                "there are no published figures to compare with")
     from kpis.national import store
     from kpis.national.benchmarks import benchmarks_for
 
@@ -147,8 +152,8 @@ def show_domain_section(domain: str, scorecard: pd.DataFrame, dist: pd.DataFrame
     rows = dist[dist["domain"].eq(domain) & dist["breakdown"].fillna("").eq("")]
     try:
         bench = load_benchmarks(distance_path)
-    except FileNotFoundError as err:  # a project without data/external/
-        display(Markdown(f"_No published figures in this project ({err})._"))
+    except FileNotFoundError as err:  # no LA code, or a project without data/external/
+        display(Markdown(f"_No published comparison: {err}._"))
         return
     names = dict(zip(rows["indicator_id"], rows["indicator"], strict=False))
     its = items(rows["indicator_id"].tolist(), bench, names)
