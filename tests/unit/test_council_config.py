@@ -213,3 +213,16 @@ def test_team_figures_built_on_small_counts_are_suppressed() -> None:
     rows = teams.trend_rows(_figures(), "Team A", "X", "re_referrals", threshold=5)
     assert rows["org_unit"].unique().tolist() == ["X (whole council)"]
     assert "numerator" not in rows
+
+
+def test_extract_dates_key(tmp_path: Path) -> None:
+    (tmp_path / "extracts" / "may").mkdir(parents=True)
+    (tmp_path / "extracts" / "may" / "cla.csv").write_text("x\n", encoding="utf-8")
+    cfg = config.load(_cfg(tmp_path, "name: W\nrecords: extracts\n"
+                                     "extract_dates:\n  may/cla.csv: 2020-05-31\n"))
+    assert cfg.extract_dates == {"may/cla.csv": pd.Timestamp("2020-05-31")}
+    for bad, key in (("  june/cla.csv: 2020-06-30\n", "extract_dates.june/cla.csv"),
+                     ("  may/cla.csv: May 2020\n", "extract_dates.may/cla.csv")):
+        with pytest.raises(InputError) as err:
+            config.load(_cfg(tmp_path, "name: W\nrecords: extracts\nextract_dates:\n" + bad))
+        assert err.value.column == key
