@@ -192,7 +192,9 @@ def read_council(path: Path, name: str | None = None,
         t = specs[table]
         mode = "repair" if t["group"] == "ssda903" else "quarantine"
         dedupe_on = ["child_id", "sex", "dob"] if table == "header" else None
-        if t["group"] == "annex_a":  # monthly extracts: each dated by its file (or config)
+        # monthly extracts: each dated by its file (or config); list 11 (adopters) has no
+        # child columns, so no extract date column either: read as it is
+        if t["group"] == "annex_a" and "extract_date" in t["spec"]:
             sources, more = date_sources(sources, t["spec"]["extract_date"]["names"], path,
                                          extract_dates)
             notes += [f"{table}: {n}" for n in more]
