@@ -60,6 +60,7 @@ from kpis.records.indicators import (
     cla,
     cp_open,
     leavers,
+    placement_location,
     repeat,
     reviews,
     snapshot,
@@ -162,6 +163,18 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
     "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
         "": "looked after at month-end; 3 or more social workers in the 12 months"},
         history=("sw_episodes",)),
+    "cla_out_of_county": Spec(placement_location.cla_out_of_county, {
+        "": "looked after at month-end (not short breaks), placement location known; placed "
+            "outside the council's area",
+        placement_location.UNKNOWN: "looked after at month-end (not short breaks); placement "
+            "location not known (no PL_POST, or not in the centroid file): number of children"},
+        counts=(placement_location.UNKNOWN,)),
+    "cla_placed_20miles": Spec(placement_location.cla_placed_20miles, {
+        "": "looked after at month-end (not short breaks), location known; outside the "
+            "council's area and more than 20 miles (HOME_POST to PL_POST, straight line)",
+        placement_location.UNKNOWN: "looked after at month-end (not short breaks); location "
+            "or distance not known: number of children"},
+        counts=(placement_location.UNKNOWN,)),
 }
 
 

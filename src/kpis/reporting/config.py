@@ -20,6 +20,10 @@ Everything else is optional, with these defaults (see README "Your council's rep
   data/raw/appendix1_scorecard.csv and narrative_figures.csv); the narrative needs a scorecard.
 - `indicators`: an extra catalogue file (the columns of the package's indicators.csv).
 - `reports`: {audiences: [board, managers]} (default [board]).
+- `postcodes`: a postcode centroid file (an ONS Postcode Directory or Code-Point Open extract,
+  kpis.records.readers.postcodes) to place HOME_POST/PL_POST for the lines "placed outside the
+  council" and "... more than 20 miles" (default: a centroid file inside `records`, if any;
+  without one those lines say "not computed" and name the file they need).
 - `disclosure`: small-number threshold, a whole number >= 0 (default 5, as
   kpis.stats.suppression): counts from 1 to it are suppressed on the board's pages; passed to
   the notebooks as the parameters `disclosure` and `suppress_threshold`.
@@ -42,7 +46,8 @@ from kpis.errors import InputError
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AUDIENCES = ("board", "managers")
 KEYS = ("name", "records", "la_code", "baseline_period", "latest_period", "inspection",
-        "targets", "scorecard", "narrative", "indicators", "reports", "disclosure")
+        "targets", "scorecard", "narrative", "indicators", "reports", "disclosure",
+        "postcodes")
 
 #: What `kpis init` writes: the two required keys, and every optional key commented out.
 TEMPLATE = """\
@@ -65,6 +70,7 @@ records: {records}                 # folder of extracts: Annex A, SSDA903, workf
 # reports:
 #   audiences: [board, managers]   # managers: worker caseloads and exception lists [board]
 # disclosure: 5                    # small-number threshold: counts 1-5 suppressed [5]
+# postcodes: ONSPD_extract.csv     # postcode centroids for placement distance [one in records]
 """
 
 
@@ -85,6 +91,7 @@ class Config:
     indicators: Path | None = None
     audiences: tuple[str, ...] = ("board",)
     disclosure: int = 5
+    postcodes: Path | None = None
 
 
 def _bad(path: Path, key: str, message: str) -> InputError:
@@ -184,7 +191,8 @@ def parse(data: Any, path: Path) -> Config:
         scorecard=_file(path, "scorecard", data.get("scorecard")),
         narrative=_file(path, "narrative", data.get("narrative")),
         indicators=_file(path, "indicators", data.get("indicators")),
-        audiences=_audiences(path, data.get("reports")), disclosure=disc)
+        audiences=_audiences(path, data.get("reports")), disclosure=disc,
+        postcodes=_file(path, "postcodes", data.get("postcodes")))
     if cfg.narrative and not cfg.scorecard:
         raise _bad(path, "narrative", "narrative figures need a `scorecard` file")
     if cfg.baseline_period and cfg.latest_period and cfg.baseline_period >= cfg.latest_period:
