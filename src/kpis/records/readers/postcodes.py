@@ -169,12 +169,21 @@ def _la(s: pd.Series) -> np.ndarray:
     return s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
 
 
+COORDS = ["easting", "northing", "latitude", "longitude"]
+
+
+def _numeric(table: pd.DataFrame) -> pd.DataFrame:
+    """The centroid table with float coordinates (a table built by hand may hold text)."""
+    return table.assign(**{k: pd.to_numeric(table[k], errors="coerce").astype(float)
+                           for k in COORDS})
+
+
 def sectors(table: pd.DataFrame) -> pd.DataFrame:
     """Sector centroids: the mean of the coordinates of the sector's postcodes [I], and the
     local authority most of them are in (ties: the first in code order) [I]."""
     if len(table) == 0:
         return pd.DataFrame(columns=COLUMNS[1:]).set_index("sector")
-    table = table.assign(la=_la(table["la"]))
+    table = _numeric(table).assign(la=_la(table["la"]))
     means = table.groupby("sector")[["easting", "northing", "latitude", "longitude"]].mean()
     la = table[table["la"] != ""]
     if len(la):
@@ -202,6 +211,7 @@ def locate(posts: pd.Series, table: pd.DataFrame, sector_table: pd.DataFrame | N
     if n == 0 or len(table) == 0:
         return pd.DataFrame({**out, "la": la, "match": match})
     sec = sectors(table) if sector_table is None else sector_table
+    table = _numeric(table)
     i = pd.Index(table["postcode"]).get_indexer(full)
     i[full == ""] = -1
     j = sec.index.get_indexer(sector)
