@@ -276,6 +276,9 @@ def _meta() -> pd.DataFrame:
 
 #: (indicator_id, breakdown) pairs in output order
 PAIRS: list[tuple[str, str]] = [(i, b) for i, spec in REGISTRY.items() for b in spec.notes]
+#: Every pair `compute` can produce: the registry's, and the audit indicators' (computed when
+#: the council sends an audit file; kpis.records.indicators.audits).
+COMPUTED_PAIRS: list[tuple[str, str]] = PAIRS + [p for p in audits.PAIRS if p not in PAIRS]
 
 
 def _run(ctx: Context, indicator_id: str) -> pd.DataFrame:
