@@ -60,6 +60,7 @@ from kpis.records.indicators import (
     cla,
     cp_open,
     leavers,
+    oc2,
     placement_location,
     repeat,
     reviews,
@@ -109,6 +110,10 @@ ACTIVITY_DATES: dict[str, list[str]] = {
 PARTIAL = "partial history"
 SNAP = snapshot.SNAPSHOT_NOTE
 _S = "Annex A snapshot at the extract date; "
+#: health and dental: OC2 gives the 31 March figure when Annex A gives none (indicators.oc2)
+_OC2 = " (or SSDA903 OC2 at 31 March: looked after 12+ months, answered yes)"
+SNAP_OC2 = ("Annex A snapshot (the extract's month) or SSDA903 OC2 (31 March of its year): "
+            "computed for those months only")
 
 #: Indicators added by issue 13 (Annex A snapshots, OC3, 903 reviews, allocation).
 SNAPSHOT_SPECS: dict[str, Spec] = {
@@ -119,14 +124,16 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
                        SNAP),
     "rcpc_up_to_date": Spec(snapshot.rcpc_up_to_date, {
         "": _S + "CP plans; review conference not overdue"}, SNAP),
-    "health_assessments_cla": Spec(snapshot.health_assessments_cla, {
-        "": _S + "looked after 20+ working days; health assessment in timescale"}, SNAP),
-    "health_assessments_over5": Spec(snapshot.health_assessments_over5, {
-        "": _S + "aged 5+; health assessment in the last 12 months"}, SNAP),
-    "health_assessments_under5": Spec(snapshot.health_assessments_under5, {
-        "": _S + "under 5; health assessment in the last 6 months"}, SNAP),
-    "dental_assessments": Spec(snapshot.dental_assessments, {
-        "": _S + "looked after 12+ months; dental check in the last 12 months"}, SNAP),
+    "health_assessments_cla": Spec(oc2.health_assessments_cla, {
+        "": _S + "looked after 20+ working days; health assessment in timescale" + _OC2},
+        SNAP_OC2),
+    "health_assessments_over5": Spec(oc2.health_assessments_over5, {
+        "": _S + "aged 5+; health assessment in the last 12 months" + _OC2}, SNAP_OC2),
+    "health_assessments_under5": Spec(oc2.health_assessments_under5, {
+        "": _S + "under 5; health assessment in the last 6 months" + _OC2}, SNAP_OC2),
+    "dental_assessments": Spec(oc2.dental_assessments, {
+        "": _S + "looked after 12+ months; dental check in the last 12 months" + _OC2},
+        SNAP_OC2),
     "missing_return_interview": Spec(snapshot.missing_return_interview, {
         "": _S + "missing in the last 12 months; return interview accepted",
         "offered": _S + "missing in the last 12 months; return interview offered"}, SNAP),
