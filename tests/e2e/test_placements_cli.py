@@ -43,7 +43,9 @@ def test_hand_worked_figures_with_postcodes_option(tmp_path: Path, council: Path
     ooc = _line(fig, "cla_out_of_county")
     assert (ooc["numerator"], ooc["denominator"]) == (6, 7)  # B C D E G J of 7 known
     assert ooc["value"] == pytest.approx(600 / 7)
-    assert _line(fig, "cla_out_of_county", "location not known")["value"] == 1  # F
+    unknown = _line(fig, "cla_out_of_county", "location not known")
+    assert (unknown["value"], unknown["unit"]) == (1, "children")  # F: a count, not a share
+    assert ooc["unit"] == "percent"
     far = _line(fig, "cla_placed_20miles")
     assert (far["numerator"], far["denominator"]) == (2, 6)  # C 31.1, J 20.1 (E is 20.0)
     assert far["value"] == pytest.approx(100 / 3)

@@ -33,7 +33,9 @@ type "M" only) with a breakdown over children looked after at the month-end.
 
 Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_open:
 repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
-long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
+long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all;
+placement_location: cla_out_of_county, cla_placed_20miles (with a postcode centroid file);
+oc2: the health assessment and dental check lines (Annex A list 8, or SSDA903 OC2); workforce:
 caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
 assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus; and, when the council sends an audit
 file, the quality-assurance indicators of kpis.records.indicators.audits (audits_per_month,
@@ -99,6 +101,8 @@ class Spec:
     counts: tuple[str, ...] = ()
     #: value = 100 x (numerator / denominator - 1): a percent change (now against then)
     change: bool = False
+    #: the unit of the `counts` breakdowns' rows when not the indicator's own (e.g. "children")
+    count_unit: str = ""
 
 
 #: The dates that say when each table's history starts (also used for default month-ends).
@@ -175,13 +179,13 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
             "outside the council's area",
         placement_location.UNKNOWN: "looked after at month-end (not short breaks); placement "
             "location not known (no PL_POST, or not in the centroid file): number of children"},
-        counts=(placement_location.UNKNOWN,)),
+        counts=(placement_location.UNKNOWN,), count_unit="children"),
     "cla_placed_20miles": Spec(placement_location.cla_placed_20miles, {
         "": "looked after at month-end (not short breaks), location known; outside the "
             "council's area and more than 20 miles (HOME_POST to PL_POST, straight line)",
         placement_location.UNKNOWN: "looked after at month-end (not short breaks); location "
             "or distance not known: number of children"},
-        counts=(placement_location.UNKNOWN,)),
+        counts=(placement_location.UNKNOWN,), count_unit="children"),
 }
 
 
@@ -452,6 +456,8 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     p_count = np.array([b in REGISTRY[i].counts if i else False
                         for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
     value = np.where(p_count[pair] & (den > 0), num, value)
+    p_cunit = np.array([REGISTRY[i].count_unit if i else "" for i in p_ind], dtype=object)
+    unit = np.where(p_count[pair] & (p_cunit[pair] != ""), p_cunit[pair], unit)
     p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
     value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
     note = np.where(den > 0, p_note[pair], p_empty[pair])

@@ -81,6 +81,10 @@ WINDOWS: dict[tuple[str, str], str] = {
     # defined by the last 12 months (missing in the year; social workers in the year) is rolling
     ("cla_s20", "number of children"): STOCK,
     ("caseload_18_or_fewer", "ASYE"): STOCK,
+    ("cla_out_of_county", ""): STOCK,  # children looked after at the month-end
+    ("cla_out_of_county", "location not known"): STOCK,
+    ("cla_placed_20miles", ""): STOCK,
+    ("cla_placed_20miles", "location not known"): STOCK,
     ("visits_cin", ""): STOCK,
     ("visits_cp", ""): STOCK,
     ("visits_cla", ""): STOCK,

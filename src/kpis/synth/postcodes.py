@@ -5,7 +5,7 @@ placed outside the council" and "... more than 20 miles from home".
 Every postcode is invented: the areas `QX` (the council), `QY` (its neighbours) and `QZ`
 (further away) do not exist, nor do the LA codes `Q0000000n`; coordinates are on the OS grid
 but mean nothing. The geography: the council is a 60 km square; its neighbours a 25 km band
-around it; "far" postcodes lie 45-200 km from its edge (so always over 20 miles from home).
+around it; "far" postcodes lie 45-180 km from its edge (so always over 20 miles from home).
 
 What the generator draws (its own Generator, so the other synthetic files are unchanged):
 - each period of care: a home postcode in the council's area (the address the child entered
@@ -43,8 +43,8 @@ class PostcodeParams:
     """Probabilities of the synthetic placement geography (per placement / per value)."""
 
     p_near: float = 0.04
-    p_far: float = 0.15
-    p_far_residential: float = 0.55
+    p_far: float = 0.133
+    p_far_residential: float = 0.45
     p_no_home: float = 0.02
     p_partial: float = 0.35
     p_messy: float = 0.10
@@ -62,7 +62,7 @@ def _letters(rng: np.random.Generator, n: int) -> np.ndarray:
 def _points(rng: np.random.Generator, n: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     if where == "in":
         return X0 + rng.random(n) * SIDE, Y0 + rng.random(n) * SIDE
-    lo, hi = (0.0, 25_000.0) if where == "near" else (45_000.0, 200_000.0)
+    lo, hi = (0.0, 25_000.0) if where == "near" else (45_000.0, 180_000.0)
     ang = rng.random(n) * 2 * np.pi
     d = lo + rng.random(n) * (hi - lo)
     # from the square's edge outwards: centre + (half side + d) along the angle, clipped square
