@@ -52,6 +52,11 @@ def normalise(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     cannot be told apart, and is too coarse to place anyway). Anything else gives ("", "")."""
     if len(s) == 0:
         return np.empty(0, object), np.empty(0, object)
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    if len(uniques) < len(s):  # each distinct value once (903 postcodes repeat a lot)
+        f, sec = normalise(pd.Series(uniques, dtype="string"))
+        f, sec = np.append(f, ""), np.append(sec, "")
+        return f[codes], sec[codes]
     raw = s.astype("string").str.upper().str.strip().fillna("")
     compact = raw.str.replace(r"\s+", "", regex=True)
     full = compact.str.extract(FULL)
