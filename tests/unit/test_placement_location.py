@@ -127,3 +127,21 @@ def test_config_postcodes_key(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found") as err:
         config.load(p)
     assert err.value.column == "postcodes"
+
+
+def test_centroids_without_la_column_say_why_nothing_is_known(tmp_path: Path) -> None:
+    f = tmp_path / "nola.csv"
+    f.write_text("postcode,easting,northing\nQX1 1AA,400000,200000\nQX3 1AA,440000,230000\n",
+                 encoding="utf-8")
+    table, notes = read_centroids(f)
+    assert "(no local authority column)" in notes[0]
+    rec = records_from(episodes=[{"child_id": "K", "decom": "2020-01-01", "rne": "S",
+                                  "ls": "C2", "place": "U1", "home_post": "QX1 1AA",
+                                  "pl_post": "QX3 1AA"}], postcodes=table)
+    out = compute(rec, pd.DatetimeIndex(["2020-06-30"]), levels=("council",))
+    row = out[(out["indicator_id"] == "cla_out_of_county") & (out["breakdown"] == "")].iloc[0]
+    assert np.isnan(row["value"]) and row["denominator"] == 0
+    assert "LA column" in row["note"]
+    d = drilldown(rec, "cla_out_of_county", "2020-06")
+    assert d["not_known_because"].tolist() == ["no LA code for the placement or the council"]
+    assert d["distance_miles"].tolist() == [31.1]  # the distance is known all the same

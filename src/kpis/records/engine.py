@@ -179,13 +179,15 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
             "outside the council's area",
         placement_location.UNKNOWN: "looked after at month-end (not short breaks); placement "
             "location not known (no PL_POST, or not in the centroid file): number of children"},
-        counts=(placement_location.UNKNOWN,), count_unit="children"),
+        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
+        count_unit="children"),
     "cla_placed_20miles": Spec(placement_location.cla_placed_20miles, {
         "": "looked after at month-end (not short breaks), location known; outside the "
             "council's area and more than 20 miles (HOME_POST to PL_POST, straight line)",
         placement_location.UNKNOWN: "looked after at month-end (not short breaks); location "
             "or distance not known: number of children"},
-        counts=(placement_location.UNKNOWN,), count_unit="children"),
+        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
+        count_unit="children"),
 }
 
 

@@ -43,6 +43,9 @@ from kpis.records.readers.postcodes import UNMATCHED, distance_miles, locate, se
 #: Distance over which a placement counts as far from home (miles; the scorecard's and DfE's).
 MILES = 20.0
 UNKNOWN = "location not known"
+EMPTY_NOTE = ("no child looked after at the month-end with a known placement location (needs "
+              "PL_POST in a centroid file with an LA column, or PL_LOCATION; see the drill-down "
+              "column not_known_because)")
 PL_LOCATION_OUT, PL_LOCATION_IN = "OUT", "IN"
 
 
@@ -155,4 +158,4 @@ def cla_placed_20miles(ctx: Context) -> pd.DataFrame:
                    _extra(p, rows, decom, why))
 
 
-__all__ = ["cla_out_of_county", "cla_placed_20miles", "MILES", "UNKNOWN"]
+__all__ = ["cla_out_of_county", "cla_placed_20miles", "MILES", "UNKNOWN", "EMPTY_NOTE"]
