@@ -124,3 +124,21 @@ def test_oc2_drilldown_lists_the_children() -> None:
     assert d.set_index("child_id")["in_numerator"].to_dict() == {"Q": False, "R": True}
     assert set(d["source"]) == {"SSDA903 OC2"}
     assert str(d["year_end"].iloc[0])[:10] == "2020-03-31"
+
+
+def test_year_end_of_a_long_settled_cohort_is_the_returns_own() -> None:
+    """Every child in care since 2012 (the same cohort every 31 March): the year is the first
+    31 March on or after the latest episode date (a move on 01/02/2020), not a later one."""
+    from kpis.records.indicators.context import Context
+    from kpis.records.indicators.oc2 import year_end
+
+    eps = [{"child_id": c, "decom": "2012-01-01", "dec": "2020-02-01" if c == "P" else None,
+            "rne": "S", "ls": "C2", "place": "U1", "rec": "X1" if c == "P" else None}
+           for c in "PQ"]
+    eps.append({"child_id": "P", "decom": "2020-02-01", "rne": "P", "ls": "C2", "place": "U4"})
+    rec = records_from(episodes=eps, oc2=[{"child_id": c, "health_check": True} for c in "PQ"])
+    ctx = Context(rec, pd.DatetimeIndex(["2020-03-31", "2021-03-31"]))
+    assert str(pd.Timestamp(year_end(ctx), unit="D").date()) == "2020-03-31"
+    out = compute(rec, pd.DatetimeIndex(["2020-03-31", "2021-03-31"]), levels=("council",),
+                  indicators=["health_assessments_cla"]).set_index("period")
+    assert out.loc["2020-03", "denominator"] == 2 and out.loc["2021-03", "denominator"] == 0

@@ -13,8 +13,9 @@ holds no year, so the year is inferred [I]: of every 31 March the 903 episodes s
 whose cohort (children looked after continuously for 12 months then: a period of care that
 began on or before 1 April of the year before, still open on 31 March, not a short break) best
 matches the OC2 children: most OC2 children in it less its children missing from OC2 (ties:
-the later year; a live extract's next 31 March, with children still open, does not win over
-the year the return was made for, whose cohort is the OC2's own).
+the later year). Candidates run to the first 31 March on or after the episodes' latest date
+(a return's own year end); a live extract's next 31 March, with children still open, does not
+win over the year the return was made for, whose cohort is the OC2's own.
 
 Cohort and numerator [V/I]: the OC2 rows themselves (the return's own cohort), leaving out a row
 whose answer is blank [I]; numerator: the answer is yes. Age bands for the over/under 5 lines:
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kpis.records.indicators import snapshot
-from kpis.records.indicators.arrays import NAT, event_frame, shift_months, to_dates
+from kpis.records.indicators.arrays import NAT, OPEN, event_frame, shift_months, to_dates
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
@@ -62,7 +63,12 @@ def year_end(ctx: Context) -> int:
         code = e["code"].to_numpy()[ok]
         want = np.unique(ctx.codes("oc2")[ctx.codes("oc2") >= 0])
         best = -(10 ** 9)
-        for y in _march_31s(int(start.min()), int(start.max())):  # one pass per year
+        dec = e["dec"].to_numpy()
+        last = max(int(e["decom"].max()), int(dec[dec < OPEN].max()) if (dec < OPEN).any()
+                   else NAT)
+        years = _march_31s(int(start.min()), last)
+        years = years[years <= years[years >= last].min()]  # none after the data's year end
+        for y in years:  # one pass per year
             since = shift_months(np.array([y + 1]), -12)[0]
             cohort = np.unique(code[(start <= since) & (end > y)])
             hit = int(np.isin(want, cohort).sum())
