@@ -145,3 +145,21 @@ def test_centroids_without_la_column_say_why_nothing_is_known(tmp_path: Path) ->
     d = drilldown(rec, "cla_out_of_county", "2020-06")
     assert d["not_known_because"].tolist() == ["no LA code for the placement or the council"]
     assert d["distance_miles"].tolist() == [31.1]  # the distance is known all the same
+
+
+def test_a_temporary_placement_is_placed_by_the_placement_before_it() -> None:
+    """K is placed far (QX3 1AA), goes to hospital (T1, in area: QX1 2AA) over the month-end:
+    still placed far. M's only episode is temporary (nothing before it): placed by it."""
+    table, _ = read_centroids(FIX / "centroids.csv")
+    base = {"rne": "S", "ls": "C2", "home_post": "QX1 1AA"}
+    eps = [{**base, "child_id": "K", "decom": "2020-01-01", "dec": "2020-06-25", "rec": "X1",
+            "place": "U1", "pl_post": "QX3 1AA"},
+           {**base, "child_id": "K", "decom": "2020-06-25", "rne": "P", "place": "T1",
+            "pl_post": "QX1 2AA"},
+           {**base, "child_id": "M", "decom": "2020-06-01", "place": "T2", "pl_post": "QX1 2AA"}]
+    rec = records_from(episodes=eps, postcodes=table)
+    d = drilldown(rec, "cla_placed_20miles", "2020-06").set_index("child_id")
+    assert d.loc["K", ["placed", "distance_miles", "in_numerator"]].tolist() == ["out", 31.1,
+                                                                                  True]
+    assert str(d.loc["K", "episode_start"])[:10] == "2020-01-01"
+    assert d.loc["M", "placed"] == "in"

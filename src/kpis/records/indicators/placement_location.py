@@ -23,7 +23,9 @@ A partial postcode ("GL1 2") is placed at its sector's centroid [I].
 Cohort: children looked after at the month-end, not on a short break (legal status V3/V4 -
 the 903 validator does not expect a distance for them, rule 164 [C]; and every other
 children-in-care measure here leaves them out), the current (latest-starting) episode
-[V: "at 31 March"; each month-end here]. A child whose placement (or, for the 20-mile line,
+[V: "at 31 March"; each month-end here]; when that episode is a temporary placement (PLACE
+T0-T4), the placement before it in the same period of care is the one placed [I], as NI 62
+does not count temporary placements as placements [C]. A child whose placement (or, for the 20-mile line,
 distance when placed out) is not known - no PL_POST, a postcode the centroid file cannot place,
 no LA code - is left out of the denominator [I] and counted in the breakdown
 "location not known" (a count of children), so unmatched postcodes are never silently dropped;
@@ -38,6 +40,7 @@ import pandas as pd
 from kpis.records.indicators.arrays import event_frame, text, to_dates
 from kpis.records.indicators.cla import _cla_at_month_end
 from kpis.records.indicators.context import Context
+from kpis.records.indicators.episodes import TEMPORARY_PLACE
 from kpis.records.readers.postcodes import UNMATCHED, distance_miles, locate, sectors
 
 #: Distance over which a placement counts as far from home (miles; the scorecard's and DfE's).
@@ -91,8 +94,15 @@ def _cohort(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     of the cohort: looked after at the month-end, not on a short break."""
     la_idx, m = _cla_at_month_end(ctx)
     e = ctx.episodes
-    return (e["code"].to_numpy()[la_idx], m, e["row"].to_numpy()[la_idx],
-            e["decom"].to_numpy()[la_idx], _episode_places(ctx))
+    # a temporary placement (PLACE T0-T4: holiday, hospital, ...) is not where the child is
+    # placed: the placement before it in the same period of care is used [I]
+    place, pid = e["place"].to_numpy(), e["period"].to_numpy()
+    prev = np.maximum(la_idx - 1, 0)
+    use_prev = (np.isin(place[la_idx], list(TEMPORARY_PLACE)) & (la_idx > 0)
+                & (pid[prev] == pid[la_idx]) & ~np.isin(place[prev], list(TEMPORARY_PLACE)))
+    idx = np.where(use_prev, prev, la_idx)
+    return (e["code"].to_numpy()[la_idx], m, e["row"].to_numpy()[idx],
+            e["decom"].to_numpy()[idx], _episode_places(ctx))
 
 
 def _frames(ctx: Context, code: np.ndarray, m: np.ndarray, known: np.ndarray,
