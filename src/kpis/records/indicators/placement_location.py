@@ -25,9 +25,9 @@ the 903 validator does not expect a distance for them, rule 164 [C]; and every o
 children-in-care measure here leaves them out), the current (latest-starting) episode
 [V: "at 31 March"; each month-end here]; when that episode is a temporary placement (PLACE
 T0-T4), the placement before it in the same period of care is the one placed [I], as NI 62
-does not count temporary placements as placements [C]. A child whose placement (or, for the 20-mile line,
-distance when placed out) is not known - no PL_POST, a postcode the centroid file cannot place,
-no LA code - is left out of the denominator [I] and counted in the breakdown
+does not count temporary placements as placements [C]. A child whose placement (or, for the
+20-mile line, distance when placed out) is not known - no PL_POST, a postcode the centroid
+file cannot place, no LA code - is left out of the denominator [I] and counted in the breakdown
 "location not known" (a count of children), so unmatched postcodes are never silently dropped;
 the drill-down lists them with the reason. Attribution: the worker allocated at the month-end.
 """
