@@ -88,3 +88,20 @@ def indicator(indicator_id: str) -> pd.Series:
     if indicator_id not in cat.index:
         raise KeyError(f"indicator_id {indicator_id!r} is not in the catalogue")
     return cat.loc[indicator_id]
+
+
+def windows(kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """What one month's figure of each computed series is made of (`data/catalogue/windows.csv`:
+    indicator_id, breakdown, window), keyed by (indicator_id, breakdown). Every window must be
+    one of `kinds` (kpis.stats.spc's); a row that is not raises ValueError naming it."""
+    df = _read("catalogue/windows.csv")
+    bad = df[~df["window"].isin(kinds)]
+    if len(bad):
+        raise ValueError(f"catalogue/windows.csv row {int(bad.index[0]) + 2}: window "
+                         f"{bad['window'].iloc[0]!r} is not one of {', '.join(kinds)}")
+    dup = df[df.duplicated(["indicator_id", "breakdown"])]
+    if len(dup):
+        raise ValueError(f"catalogue/windows.csv row {int(dup.index[0]) + 2}: "
+                         f"({dup['indicator_id'].iloc[0]}, {dup['breakdown'].iloc[0]!r}) twice")
+    return dict(zip(zip(df["indicator_id"], df["breakdown"], strict=True), df["window"],
+                    strict=True))

@@ -92,6 +92,21 @@ def test_only_domains_with_figures(built: tuple) -> None:
                        "domain-seeing-children", "domain-stability", "domain-workforce"]
 
 
+def test_no_la_code_no_other_councils_figures(built: tuple) -> None:
+    """A config without `la_code`: no page compares the council with published figures (those
+    would be another council's), the pages say why, and what needs no LA code is still built."""
+    _, out = built
+    domain = (out / "domain-repeat-work.html").read_text(encoding="utf-8")
+    assert "No published comparison: the council&#x27;s LA code is not set" in domain or \
+        "No published comparison: the council's LA code is not set" in domain
+    assert "Against the neighbours" not in domain
+    assert not (out / "reconciliation.html").exists()  # reports.yml: needs [la_code]
+    dis = (out / "disproportionality.html").read_text(encoding="utf-8")
+    assert "No rates per 10,000 children" in dis
+    for page in ("disproportionality.html", "quality_assurance.html"):  # records found
+        assert "No council records" not in (out / page).read_text(encoding="utf-8"), page
+
+
 def test_computed_scorecard_layouts(built: tuple, council: Path) -> None:
     proc = council / "processed"
     tidy = pd.read_csv(proc / "scorecard.csv", dtype=str, keep_default_na=False)

@@ -102,3 +102,19 @@ def test_contract_columns(out: pd.DataFrame) -> None:
     assert list(out.columns) == OUTPUT_COLUMNS
     assert set(out["kind"]) == {"actual"} and set(out["source"]) == {"kpis compute"}
     assert set(out["level"]) == {"council", "team"}
+
+
+def test_every_audit_series_is_classified_for_spc(out: pd.DataFrame) -> None:
+    """Audit series are charted or not by their window (data/catalogue/windows.csv): the monthly
+    counts and grade mix are in-month, the practitioner measures rolling 12 months, team coverage
+    and moderation rolling 3 months (the docstring's counting rules)."""
+    from kpis.stats.spc import IN_MONTH, R3, R12, WINDOWS, spc_table
+
+    pairs = set(zip(out["indicator_id"], out["breakdown"], strict=True))
+    assert pairs <= set(WINDOWS)
+    assert WINDOWS[("audits_per_month", "thematic")] == IN_MONTH
+    assert WINDOWS[("audit_grades", "inadequate")] == IN_MONTH
+    assert WINDOWS[("audits_per_practitioner", "")] == R12
+    assert WINDOWS[("audit_team_coverage", "")] == R3
+    charted = spc_table(out)
+    assert set(charted["indicator_id"]) <= {"audits_per_month", "audit_grades"}

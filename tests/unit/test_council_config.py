@@ -27,6 +27,16 @@ def test_two_lines_give_the_defaults(tmp_path: Path) -> None:
     assert cfg.audiences == ("board",) and cfg.disclosure == 5 and cfg.targets == {}
 
 
+def test_paths_are_absolute_when_the_config_is_named_relatively(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notebooks run in another folder: `kpis report --council council.yml` from the council's
+    folder must hand them its records as an absolute path (a relative one found nothing)."""
+    _cfg(tmp_path, "name: Westmarsh\nrecords: extracts\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = config.load(Path("council.yml"))
+    assert cfg.records.is_absolute() and cfg.records == (tmp_path / "extracts").resolve()
+
+
 def test_every_optional_key(tmp_path: Path) -> None:
     (tmp_path / "ind.csv").write_text("x\n")
     cfg = config.load(_cfg(tmp_path, (
@@ -203,3 +213,16 @@ def test_team_figures_built_on_small_counts_are_suppressed() -> None:
     rows = teams.trend_rows(_figures(), "Team A", "X", "re_referrals", threshold=5)
     assert rows["org_unit"].unique().tolist() == ["X (whole council)"]
     assert "numerator" not in rows
+
+
+def test_extract_dates_key(tmp_path: Path) -> None:
+    (tmp_path / "extracts" / "may").mkdir(parents=True)
+    (tmp_path / "extracts" / "may" / "cla.csv").write_text("x\n", encoding="utf-8")
+    cfg = config.load(_cfg(tmp_path, "name: W\nrecords: extracts\n"
+                                     "extract_dates:\n  may/cla.csv: 2020-05-31\n"))
+    assert cfg.extract_dates == {"may/cla.csv": pd.Timestamp("2020-05-31")}
+    for bad, key in (("  june/cla.csv: 2020-06-30\n", "extract_dates.june/cla.csv"),
+                     ("  may/cla.csv: May 2020\n", "extract_dates.may/cla.csv")):
+        with pytest.raises(InputError) as err:
+            config.load(_cfg(tmp_path, "name: W\nrecords: extracts\nextract_dates:\n" + bad))
+        assert err.value.column == key

@@ -32,7 +32,8 @@ def test_import_then_build(tmp_path: Path) -> None:
         "la_codes.csv", "ofsted_judgements.csv", "published.parquet",
         "statistical_neighbours.csv"]
     bm = tmp_path / "benchmarks.csv"
-    r = _kpis("benchmarks", "build", "--external", str(out), "--out", str(bm), cwd=tmp_path)
+    r = _kpis("benchmarks", "build", "--la", "916", "--external", str(out), "--out", str(bm),
+              cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(bm, keep_default_na=False)
     row = df[(df.indicator_id == "re_referrals") & (df.period == 2020)

@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ["indicator_id", "breakdown", "period", "period_end", "comparator", "statistic",
            "value", "n_councils", "source"]
-DEFAULT_LA_CODE = 916  # Gloucestershire
 BANDS = np.array(["A", "B", "C", "D"])
 GROUPS = {"inadequate LAs": ["Inadequate"], "good/outstanding LAs": ["Good", "Outstanding"]}
 
@@ -196,7 +195,7 @@ def _region_of(la_code: int, la_codes: pd.DataFrame | None) -> int | None:
     return int(hit.iloc[0]) if len(hit) else None
 
 
-def write_benchmarks(la_code: int = DEFAULT_LA_CODE,
+def write_benchmarks(la_code: int,
                      out_path: str | Path = "data/processed/benchmarks.csv",
                      external: str | Path | None = None) -> pd.DataFrame:
     """Build `benchmarks.csv` for `la_code` from `data/external/` (temporary file, then rename)."""

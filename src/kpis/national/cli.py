@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     i.add_argument("--out", type=Path, default=Path("data/external"),
                    help="default: data/external")
     w = bsub.add_parser("build", help="write benchmarks.csv for one council")
-    w.add_argument("--la", type=int, default=916, help="LA code (default 916, Gloucestershire)")
+    w.add_argument("--la", type=int, required=True, help="the council's DfE LA code, e.g. 916")
     w.add_argument("--out", type=Path, default=Path("data/processed/benchmarks.csv"))
     w.add_argument("--external", type=Path, default=None, help="default: data/external")
     return b

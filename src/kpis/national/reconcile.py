@@ -82,7 +82,7 @@ def _reasons(m: pd.DataFrame, reasons: pd.DataFrame, tolerance: float) -> pd.Dat
 
 
 def reconcile_scorecard(scorecard: pd.DataFrame, published: pd.DataFrame,
-                        catalogue: pd.DataFrame, reasons: pd.DataFrame, la_code: int = 916,
+                        catalogue: pd.DataFrame, reasons: pd.DataFrame, la_code: int,
                         tolerance: float = 1.0) -> pd.DataFrame:
     """Each scorecard actual beside the published figure (see the module docstring)."""
     sc = scorecard[(scorecard["kind"] == "actual")
@@ -98,7 +98,7 @@ def reconcile_scorecard(scorecard: pd.DataFrame, published: pd.DataFrame,
 
 
 def reconcile_computed(computed: pd.DataFrame, published: pd.DataFrame,
-                       catalogue: pd.DataFrame, reasons: pd.DataFrame, la_code: int = 916,
+                       catalogue: pd.DataFrame, reasons: pd.DataFrame, la_code: int,
                        tolerance: float = 1.0) -> pd.DataFrame:
     """`kpis compute` council-level figures at March month-ends beside the published year."""
     c = computed[(computed["level"] == "council")
@@ -108,7 +108,7 @@ def reconcile_computed(computed: pd.DataFrame, published: pd.DataFrame,
                                tolerance)
 
 
-def load_inputs(scorecard_path: str, la_code: int = 916, computed_path: str = "",
+def load_inputs(scorecard_path: str, la_code: int, computed_path: str = "",
                 external: str | None = None, raw_dir: str = "../data/raw",
                 ) -> dict[str, pd.DataFrame]:
     """For the notebook: the scorecard and computed reconciliations and the council's

@@ -6,7 +6,7 @@ and mapping codes from data/records/ethnicity.yml; the statistics are three smal
 functions here: `rate_per_10k`, `rate_ratio`, and `suppress`, which follows
 kpis.stats.suppression.)
 
-    population(external_dir, la="E10000013", year=2020) -> children 0-17 by Census group
+    population(external_dir, la, year=2020) -> children 0-17 by Census group
     characteristics(records, at) -> one row per child: ethnic group, sex, age band, disability
     cohort_members(records, period, team=None) -> one row per child (or referral) per cohort
     disproportionality(records, population, period="2020-03", reference=None, team=None)
@@ -170,7 +170,7 @@ def sex_group(values: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------- population
-def population(external_dir: str | Path, la: str = "E10000013", year: int = 2020
+def population(external_dir: str | Path, la: str, year: int = 2020
                ) -> pd.DataFrame:
     """Children aged 0-17 in the council by 2021 Census major group (estimated: see module
     docstring): columns group, population, census_share. `la` is the new (E10000013) or old

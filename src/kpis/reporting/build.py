@@ -182,14 +182,14 @@ def _synthetic(raw: Path, processed: Path, dist: Any = None) -> tuple[Path | Non
         return None, f"skipped: {_summary(err)}"
 
 
-def _benchmarks(processed: Path, la_code: int | None = None) -> Any:
+def _benchmarks(processed: Path, la_code: int) -> Any:
     """data/processed/benchmarks.csv: the council's published figures beside England, its
     region and its statistical neighbours (kpis.national.benchmarks), from data/external/.
     Returns the table (None without data/external/)."""
-    from kpis.national.benchmarks import DEFAULT_LA_CODE, write_benchmarks
+    from kpis.national.benchmarks import write_benchmarks
 
     try:
-        return write_benchmarks(la_code or DEFAULT_LA_CODE, processed / paths.BENCHMARKS)
+        return write_benchmarks(la_code, processed / paths.BENCHMARKS)
     except FileNotFoundError as err:  # a project without data/external/: say so, go on
         log.warning("benchmarks.csv not written: %s", err)
         return None
@@ -258,8 +258,11 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
             tidy_table, raw, periods["baseline_period"], periods["latest_period"]),
             strict=True))
     bench = None
-    if own is None or own.la_code:
-        bench = _benchmarks(processed, own.la_code if own is not None else None)
+    from kpis.reporting.load import la_code as _la_code
+
+    la = own.la_code if own is not None else _la_code(raw)  # default: data/raw/scorecard.yml's
+    if la:
+        bench = _benchmarks(processed, int(la))
     elif (processed / paths.BENCHMARKS).exists():  # another council's, from an earlier run
         (processed / paths.BENCHMARKS).unlink()
     if bench is not None:  # blank or 'unspecified' benchmarks filled from the published data
@@ -276,8 +279,8 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
     shared = {"scorecard_path": str(scorecard.target), "raw_dir": str(raw),
               "distance_path": str(dist_path),
               "external_dir": str(external_dir(raw.parent.parent))}  # published data, ONS
-    if own is not None and own.la_code:
-        shared["la_code"] = own.la_code
+    if la:
+        shared["la_code"] = la
     if own is not None:
         shared.update(computed_path=str(own.computed), council_name=own.name,
                       about=own.about, records_about="", disclosure=own.disclosure,
@@ -431,11 +434,9 @@ def _council_jobs(todo: list[Job], own: Any, dist: Any, audiences: tuple[str, ..
     from dataclasses import replace
 
     has = set(dist.loc[dist["latest"].notna() | dist["baseline"].notna(), "domain"])
-    # reports on published statistics need the council's LA code (config `la_code`)
-    needs_la = {nb for nb in {j.notebook for j in todo} if "la_code" in notebook_parameters(nb)}
     board = [replace(j, banner=f"{own.name}: children's social care performance")
              for j in todo if ("domain" not in j.parameters or j.parameters["domain"] in has)
-             and (own.la_code or j.notebook not in needs_la)]
+             and all(getattr(own, key, None) for key in j.needs)]  # e.g. la_code: reports.yml
     managers = [replace(j, parameters={**j.parameters, "audience": MANAGERS},
                         banner=f"{SENSITIVE} ({own.name})", files=[])
                 for j in board if "team" in j.parameters] if MANAGERS in audiences else []

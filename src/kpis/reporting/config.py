@@ -20,6 +20,10 @@ Everything else is optional, with these defaults (see README "Your council's rep
   data/raw/appendix1_scorecard.csv and narrative_figures.csv); the narrative needs a scorecard.
 - `indicators`: an extra catalogue file (the columns of the package's indicators.csv).
 - `reports`: {audiences: [board, managers]} (default [board]).
+- `extract_dates`: {file: YYYY-MM-DD}, files relative to `records`: the extract date of each
+  file of a folder of monthly Annex A extracts whose names carry no date (a date in a file or
+  folder name, e.g. `2026-09/` or `annexa_2026-09-30.xlsx`, needs no entry; see
+  kpis.records.readers.extracts).
 - `postcodes`: a postcode centroid file (an ONS Postcode Directory or Code-Point Open extract,
   kpis.records.readers.postcodes) to place HOME_POST/PL_POST for the lines "placed outside the
   council" and "... more than 20 miles" (default: a centroid file inside `records`, if any;
@@ -35,7 +39,7 @@ paths are an InputError naming the key (exit 2).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +51,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AUDIENCES = ("board", "managers")
 KEYS = ("name", "records", "la_code", "baseline_period", "latest_period", "inspection",
         "targets", "scorecard", "narrative", "indicators", "reports", "disclosure",
-        "postcodes")
+        "extract_dates", "postcodes")
 
 #: What `kpis init` writes: the two required keys, and every optional key commented out.
 TEMPLATE = """\
@@ -70,6 +74,8 @@ records: {records}                 # folder of extracts: Annex A, SSDA903, workf
 # reports:
 #   audiences: [board, managers]   # managers: worker caseloads and exception lists [board]
 # disclosure: 5                    # small-number threshold: counts 1-5 suppressed [5]
+# extract_dates:                   # monthly Annex A extracts named without a date [none]
+#   may/annexa.xlsx: 2026-05-31
 # postcodes: ONSPD_extract.csv     # postcode centroids for placement distance [one in records]
 """
 
@@ -91,11 +97,35 @@ class Config:
     indicators: Path | None = None
     audiences: tuple[str, ...] = ("board",)
     disclosure: int = 5
+    extract_dates: dict[str, Any] = field(default_factory=dict)  # file -> pd.Timestamp
     postcodes: Path | None = None
 
 
 def _bad(path: Path, key: str, message: str) -> InputError:
     return InputError(path, message, column=key)
+
+
+def _extract_dates(path: Path, records: Path, value: Any) -> dict[str, Any]:
+    """`extract_dates`: {file under records: date}; each file must exist."""
+    import pandas as pd
+
+    if value is None:
+        return {}
+    key = "extract_dates"
+    if not isinstance(value, dict):
+        raise _bad(path, key, "is not a mapping of file: YYYY-MM-DD")
+    out = {}
+    for file, when in value.items():
+        if not isinstance(file, str) or not (records / file).is_file():
+            raise _bad(path, f"{key}.{file}", f"file not found: {records / str(file)}")
+        try:
+            day = pd.Timestamp(str(when))
+        except ValueError:
+            day = pd.NaT
+        if pd.isna(day) or not re.match(r"^\d{4}-\d{2}-\d{2}$", str(when)):
+            raise _bad(path, f"{key}.{file}", f"{when!r} is not a date written YYYY-MM-DD")
+        out[Path(file).as_posix()] = day
+    return out
 
 
 def _month(path: Path, key: str, value: Any) -> str:
@@ -113,7 +143,7 @@ def _file(path: Path, key: str, value: Any, folder: bool = False) -> Path | None
     if not isinstance(value, str) or not value.strip():
         raise _bad(path, key, f"{value!r} is not a path")
     p = Path(value).expanduser()
-    p = p if p.is_absolute() else (path.parent / p)
+    p = (p if p.is_absolute() else (path.parent / p)).resolve()  # notebooks run elsewhere
     if folder and not p.is_dir():
         raise _bad(path, key, f"folder not found: {p}")
     if not folder and not p.is_file():
@@ -193,6 +223,7 @@ def parse(data: Any, path: Path) -> Config:
         indicators=_file(path, "indicators", data.get("indicators")),
         audiences=_audiences(path, data.get("reports")), disclosure=disc,
         postcodes=_file(path, "postcodes", data.get("postcodes")))
+    cfg = replace(cfg, extract_dates=_extract_dates(path, cfg.records, data.get("extract_dates")))
     if cfg.narrative and not cfg.scorecard:
         raise _bad(path, "narrative", "narrative figures need a `scorecard` file")
     if cfg.baseline_period and cfg.latest_period and cfg.baseline_period >= cfg.latest_period:

@@ -36,6 +36,14 @@ def describe(raw_dir: str | Path) -> dict:
     return _yaml(Path(raw_dir) / DESCRIPTION) if raw_dir else {}
 
 
+def la_code(raw_dir: str | Path, given: int | str | None = None) -> int | str | None:
+    """The council's DfE LA code: `given` when set, else the raw scorecard description's
+    `la_code` (data/raw/scorecard.yml), else None (no published comparison, no population)."""
+    if given not in (None, "", 0, "0"):
+        return given
+    return describe(raw_dir).get("la_code") or None
+
+
 def records_about(folder: str | Path) -> dict:
     """What a folder of records says about itself: {name, description} from kpis-synthetic.yml
     (a generated council), or {} for a council's own extract."""

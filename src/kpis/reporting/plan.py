@@ -37,6 +37,7 @@ class Job:
     files: list[str] = field(default_factory=list)
     computed: bool = False  # takes the computed monthly series
     banner: str = ""  # a line above the page (the managers' OFFICIAL-SENSITIVE marking)
+    needs: tuple[str, ...] = ()  # council config keys it cannot run without (reports.yml)
     key: str = ""  # content hash of everything it depends on (kpis.reporting.incremental)
 
 
@@ -141,7 +142,8 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str],
         for name, title, fixed in _runs(r, teams):
             given = {k: coerce(v, params[nb][k]) for k, v in overrides if k in params[nb]}
             jobs.append(Job(name, sources[nb], {**fixed, **given}, title,
-                            computed=bool(r.get("computed"))))
+                            computed=bool(r.get("computed")),
+                            needs=tuple(r.get("needs") or ())))
     if only:
         jobs = [j for j in jobs if any(o in j.name for o in only)]
         if not jobs:

@@ -14,7 +14,9 @@ writes both into data/processed/), or are built from data/external/ when it is n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,14 +32,19 @@ ATTRIBUTION = ("Published figures: Department for Education (LAIT and explore ed
 UNIT_TITLE = {"percent": "percentages", "children per FTE": "children per FTE social worker"}
 
 
-def load_benchmarks(distance_path: str | Path = "", la_code: int = 916) -> pd.DataFrame:
-    """`benchmarks.csv` beside the distance table, or built in memory from data/external/."""
+def load_benchmarks(distance_path: str | Path = "", la_code: int | None = None) -> pd.DataFrame:
+    """`benchmarks.csv` beside the distance table, or built in memory from data/external/ for
+    `la_code`. Without either: FileNotFoundError saying the council's LA code is not set (never
+    another council's figures)."""
     from kpis import paths
 
     near = Path(distance_path).parent / paths.BENCHMARKS if distance_path else None
     if near is not None and near.exists():
         return pd.read_csv(near, keep_default_na=False,
                            na_values={"value": [""], "n_councils": [""]})
+    if not la_code:
+        raise FileNotFoundError("the council's LA code is not set (config key `la_code`), so "
+                                "there are no published figures to compare with")
     from kpis.national import store
     from kpis.national.benchmarks import benchmarks_for
 
@@ -76,8 +83,6 @@ def show_neighbours(bench: pd.DataFrame, its: pd.DataFrame, title: str, model: i
     """One small-multiples chart per unit, then (with `tables`) each indicator's table."""
     from IPython.display import HTML, Markdown, display
 
-    from kpis.reporting.figure import show
-
     if its.empty:
         display(Markdown("_None of these indicators has a published figure._"))
         return
@@ -87,10 +92,8 @@ def show_neighbours(bench: pd.DataFrame, its: pd.DataFrame, title: str, model: i
                f"triangles: the region. The latest figure is written with its quartile band "
                f"(A = best quarter of councils, LAIT's rule). Years end 31 March (30 September "
                f"for the workforce census, 31 August for school years). {ATTRIBUTION}")
-    groups = _by_unit(its)
-    for unit, part in groups:
-        t = title if len(groups) == 1 else f"{title} ({UNIT_TITLE.get(unit, unit)})"
-        show(bc.neighbour_chart(bench, part, t, caption, model, first_year))
+    _per_unit(its, title, lambda part, t: bc.neighbour_chart(bench, part, t, caption, model,
+                                                             first_year))
     if not tables:
         return
     for r in its.itertuples():
@@ -101,12 +104,20 @@ def show_neighbours(bench: pd.DataFrame, its: pd.DataFrame, title: str, model: i
             f"quartile band, its {model}-model neighbours, region and England")))
 
 
+def _per_unit(its: pd.DataFrame, title: str, chart: Callable[[pd.DataFrame, str], Any]) -> None:
+    """One chart per unit of the indicators `its` (a percentage and a rate never share an axis),
+    titled with the unit when there is more than one."""
+    from kpis.reporting.figure import show
+
+    groups = _by_unit(its)
+    for unit, part in groups:
+        show(chart(part, title if len(groups) == 1 else f"{title} ({UNIT_TITLE.get(unit, unit)})"))
+
+
 def show_continuation(scorecard: pd.DataFrame, bench: pd.DataFrame, its: pd.DataFrame,
                       latest_period: str, title: str) -> None:
     """The table and chart(s) of the scorecard continued with the published years."""
     from IPython.display import HTML, Markdown, display
-
-    from kpis.reporting.figure import show
 
     table = bc.continuation_table(scorecard, bench, its, latest_period)
     if table.empty:
@@ -128,10 +139,8 @@ def show_continuation(scorecard: pd.DataFrame, bench: pd.DataFrame, its: pd.Data
                "published by DfE, at the last day of each reporting year. The shaded part, "
                f"after the dotted line at {period_label(latest_period)}, is after the "
                f"scorecard: published figures only. {ATTRIBUTION}")
-    groups = _by_unit(keep)
-    for unit, part in groups:
-        t = title if len(groups) == 1 else f"{title} ({UNIT_TITLE.get(unit, unit)})"
-        show(bc.continuation_chart(scorecard, bench, part, latest_period, t, caption))
+    _per_unit(keep, title, lambda part, t: bc.continuation_chart(scorecard, bench, part,
+                                                                 latest_period, t, caption))
 
 
 def show_domain_section(domain: str, scorecard: pd.DataFrame, dist: pd.DataFrame,
@@ -143,8 +152,8 @@ def show_domain_section(domain: str, scorecard: pd.DataFrame, dist: pd.DataFrame
     rows = dist[dist["domain"].eq(domain) & dist["breakdown"].fillna("").eq("")]
     try:
         bench = load_benchmarks(distance_path)
-    except FileNotFoundError as err:  # a project without data/external/
-        display(Markdown(f"_No published figures in this project ({err})._"))
+    except FileNotFoundError as err:  # no LA code, or a project without data/external/
+        display(Markdown(f"_No published comparison: {err}._"))
         return
     names = dict(zip(rows["indicator_id"], rows["indicator"], strict=False))
     its = items(rows["indicator_id"].tolist(), bench, names)

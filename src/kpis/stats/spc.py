@@ -60,6 +60,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from kpis import catalogue
+
 log = logging.getLogger(__name__)
 
 LIMIT = 2.66
@@ -74,63 +76,13 @@ STOCK = "month-end stock"
 #: A change between two month-ends (e.g. 18 months apart): never charted as SPC.
 CHANGE = "change over a period"
 
-#: What one month's figure is made of, per (indicator_id, breakdown) of `kpis compute`
-#: (from kpis.engine.REGISTRY's notes and the indicator docstrings).
-WINDOWS: dict[tuple[str, str], str] = {
-    # issue 13's indicators: Annex A snapshots and OC3 are point-in-time stocks; a cohort
-    # defined by the last 12 months (missing in the year; social workers in the year) is rolling
-    ("cla_s20", "number of children"): STOCK,
-    ("caseload_18_or_fewer", "ASYE"): STOCK,
-    ("cla_out_of_county", ""): STOCK,  # children looked after at the month-end
-    ("cla_out_of_county", "location not known"): STOCK,
-    ("cla_placed_20miles", ""): STOCK,
-    ("cla_placed_20miles", "location not known"): STOCK,
-    ("visits_cin", ""): STOCK,
-    ("visits_cp", ""): STOCK,
-    ("visits_cla", ""): STOCK,
-    ("rcpc_up_to_date", ""): STOCK,
-    ("health_assessments_cla", ""): STOCK,
-    ("health_assessments_over5", ""): STOCK,
-    ("health_assessments_under5", ""): STOCK,
-    ("dental_assessments", ""): STOCK,
-    ("missing_return_interview", ""): R12,
-    ("missing_return_interview", "offered"): R12,
-    ("cla_pwp", ""): STOCK,
-    ("care_leavers_pwp", ""): STOCK,
-    ("care_leavers_in_touch", ""): STOCK,
-    ("care_leavers_suitable_accom_all", ""): STOCK,
-    ("care_leavers_suitable_accom_19_21", ""): STOCK,
-    ("care_leavers_eet_all", ""): STOCK,
-    ("care_leavers_eet_19_21", ""): STOCK,
-    ("cla_reviews", ""): STOCK,
-    ("unallocated_2wk", ""): STOCK,
-    ("manager_allocated_2wk", ""): STOCK,
-    ("cin_plan_under_1y", ""): STOCK,
-    ("cla_change_18m", ""): CHANGE,
-    ("sw_3plus_12m", ""): R12,
-    ("re_referrals", ""): R12,
-    ("repeat_cp", ""): IN_MONTH,
-    ("repeat_cp", "rolling 12 months"): R12,
-    ("returns_to_care", ""): R12,
-    ("returns_to_care", "single month"): IN_MONTH,
-    ("repeat_cp_all", ""): STOCK,
-    ("cp_plan_under_2y", ""): STOCK,
-    ("cla_s20", ""): STOCK,
-    ("cla_missing", ""): R12,
-    ("cla_missing", "looked after at month-end"): R12,
-    ("placements_3plus", ""): R12,
-    ("long_term_stability", ""): STOCK,
-    ("sw_changes_12m_cla", ""): R12,
-    ("sw_more_than_3_12m", ""): R12,
-    ("sw_changes_6m_all", ""): R6,
-    ("caseload_per_fte", ""): STOCK,
-    ("caseload_18_or_fewer", ""): STOCK,
-    ("caseload_22_or_fewer", ""): STOCK,
-    ("agency_rate", ""): STOCK,
-    ("assessment_45wd", ""): R12,
-    ("icpc_15wd", ""): R12,
-    ("cp_plans_ended_2y_plus", ""): R12,
-}
+R3 = "rolling 3 months"
+WINDOW_KINDS = (IN_MONTH, R12, R6, R3, STOCK, CHANGE)
+
+#: What one month's figure is made of, per (indicator_id, breakdown) of `kpis compute` and the
+#: audit indicators: data (src/kpis/data/catalogue/windows.csv), read once; a new indicator adds
+#: its row there (tests/unit/test_spc.py checks every engine series has one).
+WINDOWS: dict[tuple[str, str], str] = catalogue.windows(WINDOW_KINDS)
 
 SPC_COLUMNS = ["indicator_id", "breakdown", "level", "org_unit", "period", "value", "centre",
                "lower", "upper", "in_baseline", "special_cause", "rules", "variation",
@@ -329,8 +281,6 @@ def _lookup(mapping: Mapping | None, indicator_id: str, breakdown: str) -> objec
 def catalogue_polarity(computed: pd.DataFrame) -> dict[tuple[str, str], str]:
     """Polarity per (indicator_id, breakdown) from the indicator catalogue
     (`kpis.catalogue.polarity`: indicators.csv overridden per breakdown by breakdowns.csv)."""
-    from kpis import catalogue
-
     pairs = computed[["indicator_id", "breakdown"]].drop_duplicates()
     pol = catalogue.polarity(pairs["indicator_id"], pairs["breakdown"])
     return dict(zip(zip(pairs["indicator_id"], pairs["breakdown"], strict=True),

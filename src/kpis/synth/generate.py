@@ -7,7 +7,10 @@ back into care). The default `Params` are calibrated so the default council's co
 values land near Gloucestershire's Appendix 1 (re-referrals ~32%, repeat CP plans ~33%, 3+
 placements ~17.5%, long-term stability ~60%, assessments in 45 working days ~88%, ICPCs in 15
 working days ~73%, caseload ~14 per FTE, agency ~29%, section 20 ~27%, children in care with
-a missing episode in 12 months ~15%).
+a missing episode in 12 months ~15%, care leavers in touch ~96% and in EET ~43%, no child
+unallocated or held by a manager for more than 2 weeks, against 88 and 3 in March 2017).
+`benchmarks/calibration.py` prints the whole table; tests/backtests/test_calibration.py holds
+the default council to it.
 
 The simulation runs from `start - Params.burn_in_years` so children already in care, on plans or
 with earlier referrals at `start` have a history; files hold the events from `start` to `end`
@@ -35,7 +38,10 @@ How one council is generated (all vectorised with numpy; one Generator per counc
    demand at `target_caseload`; each post is a chain of workers (permanent or agency, exponential
    tenures, vacancy gaps); FTE 1.0, 0.8 or 0.5. Children open to social care (assessment/CIN,
    CP plan, care) are allocated to a worker in the right team, weighted by FTE; the worker
-   changes at transfers between teams, at random reallocations and when the worker leaves.
+   changes at transfers between teams, at random reallocations (rate by team kind) and when the
+   worker leaves. A case needing a worker (new, transferred, its worker left) may wait for one
+   (`p_wait`, falling from March 2017 to March 2020), a few of the waits held by the team's
+   manager (one `Team Manager` per team): kpis.synth.workforce._allocation_gaps.
 
 Planted bad rows, per council (so the quarantine and the repairs are exercised; see `PLANTED`):
 - Annex A list 3 (referrals): one referral date `31/02/<year>` -> quarantine "unparseable date";

@@ -59,7 +59,27 @@ class Params:
     p_agency_post: float = 0.30  # share of posts filled by agency staff
     permanent_tenure_years: float = 4.0
     agency_tenure_years: float = 0.9
-    reallocation_rate: float = 2.7  # mean worker changes per year within a team (gamma-spread)
+    # mean worker changes per year within a team (gamma-spread), by team kind (assessment,
+    # safeguarding, children in care)
+    reallocation_rate: tuple[float, float, float] = (4.5, 4.5, 2.7)
+    # allocation gaps (kpis.synth.workforce._allocation_gaps): a case needing a worker (new,
+    # transferred, its worker left) waits 1 + Exp(wait_mean_days) days with probability
+    # p_wait, which moves linearly from p_wait[0] at wait_trend[0] to p_wait[1] at
+    # wait_trend[1] (constant outside). Appendix 1: 88 children unallocated and 3 held by a
+    # manager for more than 2 weeks in March 2017, none of either in June 2020; the path
+    # between its two dates is our assumption (linear, reaching June 2020's level by March
+    # 2020) [I].
+    p_wait: tuple[float, float] = (0.35, 0.0)
+    wait_trend: tuple[str, str] = ("2017-03-31", "2020-03-31")
+    wait_mean_days: float = 60.0
+    p_wait_manager: float = 0.035  # share of waits held by the team manager
+    # care leavers (SSDA903 OC3): IN_TOUCH shares (YES, NO, REFU, NREQ) and ACTIV shares; EET
+    # codes (F*, P*) sum to 0.40: the default council then shows 44% (Appendix 1, June 2020:
+    # 43% all and 19-21)
+    oc3_in_touch: tuple[float, float, float, float] = (0.96, 0.02, 0.01, 0.01)
+    oc3_activity: tuple[tuple[str, float], ...] = (
+        ("F1", 0.19), ("P1", 0.05), ("F2", 0.08), ("P2", 0.04), ("F4", 0.04),
+        ("G4", 0.12), ("G5", 0.37), ("G6", 0.11))
 
 
 # --------------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def simulate(rng: np.random.Generator, start: str, end: str, scale: float = 1.0,
     P = _finish_periods(rng, P, dob, t_end, p)
     E = _episodes(rng, P, t_end, p)
     M = _missing(rng, P, dob, t_end, p)
-    OC = _oc3(rng, P, dob, t_end)
+    OC = _oc3(rng, P, dob, t_end, p)
 
     A, S, C, ct, K = _annex_tables(rng, R, dob, sex, n_child, t0, t_end)
     W, AL, teams = _workforce(rng, R, C, P, t0, t_end, scale, p)
@@ -333,8 +333,10 @@ def _missing(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: 
     return out.drop_duplicates(["child", "start"], keep="first")
 
 
-def _oc3(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: int) -> pd.DataFrame:
-    """Care leavers aged 17-21 at `end` who left care at 16 or over after 13+ weeks."""
+def _oc3(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: int,
+         p: Params) -> pd.DataFrame:
+    """Care leavers aged 17-21 at `end` who left care at 16 or over after 13+ weeks; contact
+    and activity drawn from `p.oc3_in_touch` and `p.oc3_activity`."""
     child = P["child"].to_numpy()
     end = P["end"].to_numpy()
     left_age = (end - dob[child]) / 365.25
@@ -344,10 +346,11 @@ def _oc3(rng: np.random.Generator, P: pd.DataFrame, dob: np.ndarray, t_end: int)
     c = np.unique(child[m])
     k = len(c)
     u = rng.random(k)
-    in_touch = np.where(u < 0.93, "YES", np.where(u < 0.96, "NO", np.where(u < 0.98, "REFU",
-                                                                           "NREQ")))
-    activ = rng.choice(np.array(["F1", "P1", "F2", "P2", "F4", "G4", "G5", "G6"]), k,
-                       p=[0.25, 0.08, 0.12, 0.05, 0.05, 0.2, 0.15, 0.1])
+    cut = np.cumsum(p.oc3_in_touch)
+    in_touch = np.array(["YES", "NO", "REFU", "NREQ"])[np.minimum(np.searchsorted(cut, u, "right"),
+                                                                  3)]
+    codes, shares = zip(*p.oc3_activity, strict=True)
+    activ = rng.choice(np.array(codes), k, p=np.array(shares))
     accom = rng.choice(np.array(["B", "C", "D", "E", "G", "K", "S", "T", "U", "V"]), k)
     accom = np.char.add(accom.astype(str), np.where(rng.random(k) < 0.88, "1", "2"))
     return pd.DataFrame({"child": c, "in_touch": in_touch, "activ": activ, "accom": accom})

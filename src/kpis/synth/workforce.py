@@ -6,12 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.synth.params import OPEN, Params, _group_cumsum, _group_starts, _next_in_group
+from kpis.synth.params import (
+    OPEN,
+    Params,
+    _days,
+    _group_cumsum,
+    _group_starts,
+    _next_in_group,
+)
 
 # --------------------------------------------------------------------------------------------
 # 4: workforce and allocations
 
 TEAM_KINDS = ("Assessment", "Safeguarding", "Children in Care")
+#: Rejection-sampling tries per pass: about 1 in 16 draws is a worker in post who accepts the
+#: case, so 60 tries (the old limit) left ~2% of pieces with no worker, gaps no parameter chose;
+#: 500 leave ~1e-13.
+MAX_TRIES = 500
+MANAGER_ROLE = "Team Manager"
 
 
 def _spans(R: pd.DataFrame, C: pd.DataFrame, P: pd.DataFrame, t_end: int) -> pd.DataFrame:
@@ -100,7 +112,8 @@ def _workforce(rng: np.random.Generator, R: pd.DataFrame, C: pd.DataFrame, P: pd
 
     # reallocation change points inside each segment
     seg_len = (seg["end"] - seg["start"]).to_numpy()
-    churn = rng.gamma(1.0, p.reallocation_rate, len(seg))  # some children see many workers
+    rate = np.asarray(p.reallocation_rate)[seg["kind"].to_numpy()]  # by team kind
+    churn = rng.gamma(1.0, rate)  # some children see many workers
     k = rng.poisson(churn * seg_len / 365.25)
     cut_seg = np.repeat(np.arange(len(seg)), k)
     cut_day = seg["start"].to_numpy()[cut_seg] + 1 + (
@@ -126,7 +139,7 @@ def _workforce(rng: np.random.Generator, R: pd.DataFrame, C: pd.DataFrame, P: pd
         m = skind == kk
         team[m] = kind_teams[kk][h[m] % len(kind_teams[kk])]
     pieces["team"] = team
-    AL = _assign_workers(rng, pieces, W, t_end)
+    W, AL = _allocation_gaps(rng, _assign_workers(rng, pieces, W, t_end), W, len(team_names), p)
     return W, AL, team_names
 
 
@@ -151,7 +164,7 @@ def _assign_workers(rng: np.random.Generator, pieces: pd.DataFrame, W: pd.DataFr
         day = todo["start"].to_numpy()
         chosen = np.full(n, -1)
         lo, hi = team_lo[team], team_lo[team + 1]
-        for _ in range(60):
+        for _ in range(MAX_TRIES):
             need = chosen < 0
             if not need.any():
                 break
@@ -161,7 +174,8 @@ def _assign_workers(rng: np.random.Generator, pieces: pd.DataFrame, W: pd.DataFr
                   & (rng.random(len(cand)) < w_fte[cand]))
             idx = np.flatnonzero(need)[ok]
             chosen[idx] = cand[ok]
-        todo = todo[chosen >= 0].assign(worker=chosen[chosen >= 0])  # rare leftovers dropped
+        # left over only when no one in the team is in post on the day (a vacancy)
+        todo = todo[chosen >= 0].assign(worker=chosen[chosen >= 0])
         leaves = w_end[todo["worker"].to_numpy()]
         split = leaves < todo["end"].to_numpy()
         done.append(todo[~split].assign(end=todo["end"][~split]))
@@ -174,3 +188,45 @@ def _assign_workers(rng: np.random.Generator, pieces: pd.DataFrame, W: pd.DataFr
     return AL.reset_index(drop=True)
 
 
+
+
+def _wait_probability(p: Params, day: np.ndarray) -> np.ndarray:
+    """P(a case waits for a worker) on each day: `p_wait[0]` up to `wait_trend[0]`, then
+    linear to `p_wait[1]` at `wait_trend[1]`, constant after."""
+    d = [_days(x) for x in p.wait_trend]
+    return np.interp(day, d, list(p.p_wait))
+
+
+def _allocation_gaps(rng: np.random.Generator, AL: pd.DataFrame, W: pd.DataFrame, n_teams: int,
+                     p: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Allocation delays and manager-held cases (issue 13; see `Params.p_wait`).
+
+    A piece that needs a new worker (a new case, a transfer to another team, or its worker
+    left) gets one on its first day or, with `_wait_probability` at that day, after
+    1 + Exp(`wait_mean_days`) days (at most the piece's length); a share `p_wait_manager` of
+    the waits is held by the team's manager (one `Team Manager` per team, in post throughout,
+    not agency, never picked for ordinary allocations), the rest leave the child unallocated.
+    Returns (workers with the managers appended, allocations)."""
+    n = len(AL)
+    start = AL["start"].to_numpy().astype(np.int64)
+    end = np.where(AL["end"].to_numpy() == OPEN, np.iinfo(np.int64).max // 4,
+                   AL["end"].to_numpy()).astype(np.int64)
+    needs = AL["why"].isin(["NEW", "TRANSFER", "LEFT"]).to_numpy()
+    waits = needs & (rng.random(n) < _wait_probability(p, start))
+    wait = np.where(waits, 1 + np.floor(rng.exponential(p.wait_mean_days, n)).astype(np.int64), 0)
+    wait = np.minimum(wait, end - start)
+    held = (wait > 0) & (rng.random(n) < p.p_wait_manager)
+    first_mgr = len(W)
+    mgr = pd.DataFrame({"post": -1, "start": int(W["start"].min()), "end": OPEN,
+                        "team": np.arange(n_teams), "agency": False, "fte": 1.0,
+                        "capacity": 1.0, "id": first_mgr + np.arange(n_teams),
+                        "role": MANAGER_ROLE})
+    W = pd.concat([W, mgr.astype(W.dtypes.to_dict())], ignore_index=True)
+    by_mgr = AL[held].assign(end=start[held] + wait[held],
+                             worker=first_mgr + AL["team"].to_numpy()[held])
+    by_mgr["end"] = np.where(by_mgr["end"].to_numpy() >= end[held], AL["end"].to_numpy()[held],
+                             by_mgr["end"].to_numpy())
+    rest = AL.assign(start=start + wait, why=np.where(held, "REALLOC", AL["why"].to_numpy()))
+    rest = rest[start + wait < end]
+    out = pd.concat([rest, by_mgr], ignore_index=True)
+    return W, out.sort_values(["child", "start"], kind="stable").reset_index(drop=True)

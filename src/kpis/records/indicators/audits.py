@@ -182,15 +182,22 @@ def audit_grades(a: pd.DataFrame, months: pd.PeriodIndex, council: str,
                  levels: Sequence[str]) -> pd.DataFrame:
     g = a[a["grade"].notna()].assign(_g=a["grade"].map(GRADE_BREAKDOWNS))
     units = _units(council, a["team"].dropna().unique(), levels)
-    cats = ["good", "requires improvement", "inadequate"]
+    grid = _shares(g, months, units, ["good", "requires improvement", "inadequate"], 1, "_g",
+                   council, levels)
+    return _rows(grid, "audit_grades", council, IN_MONTH + "; good = good or outstanding")
+
+
+def _shares(a: pd.DataFrame, months: pd.PeriodIndex, units: list[tuple[str, str]], cats: list[str],
+            window: int, key: str, council: str, levels: Sequence[str]) -> pd.DataFrame:
+    """Rows of `a` in each category of `key` (numerator) out of all rows (denominator), in the
+    `window` calendar months to each month-end, per org unit: the grid `_rows` finishes."""
     grid = _grid(months, units, cats)
-    grid["numerator"] = _fill(grid, _by_unit(g, months, 1, "_g", council, levels)).to_numpy()
-    tot = _by_unit(g.assign(_all=""), months, 1, "_all", council, levels).drop(
+    grid["numerator"] = _fill(grid, _by_unit(a, months, window, key, council, levels)).to_numpy()
+    tot = _by_unit(a.assign(_all=""), months, window, "_all", council, levels).drop(
         columns="category").rename(columns={"n": "denominator"})
     grid = grid.merge(tot, on=["period", "level", "org_unit"], how="left")
     grid["denominator"] = grid["denominator"].fillna(0.0)
-    grid = grid.rename(columns={"category": "breakdown"})
-    return _rows(grid, "audit_grades", council, IN_MONTH + "; good = good or outstanding")
+    return grid.rename(columns={"category": "breakdown"})
 
 
 def _practitioner_cohort(records: Records, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
@@ -312,13 +319,7 @@ def moderation(a: pd.DataFrame, month_ends: pd.DatetimeIndex, council: str,
     m = m.assign(_c=np.where(diff > 0, "", np.where(diff < 0, "moderated up", "same")))
     months = pd.PeriodIndex(month_ends, freq="M")
     units = _units(council, a["team"].dropna().unique(), levels)
-    grid = _grid(months, units, ["", "moderated up"])
-    grid["numerator"] = _fill(grid, _by_unit(m, months, 3, "_c", council, levels)).to_numpy()
-    tot = _by_unit(m.assign(_all=""), months, 3, "_all", council, levels).drop(
-        columns="category").rename(columns={"n": "denominator"})
-    grid = grid.merge(tot, on=["period", "level", "org_unit"], how="left")
-    grid["denominator"] = grid["denominator"].fillna(0.0)
-    grid = grid.rename(columns={"category": "breakdown"})
+    grid = _shares(m, months, units, ["", "moderated up"], 3, "_c", council, levels)
     return _rows(grid, "audits_moderated_down", council,
                  QUARTER + "; audits with a moderation grade")
 

@@ -26,6 +26,7 @@ InputError (exit code 2).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from kpis.records.readers.audits import clean_audits
 from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
 from kpis.records.readers.discover import data_files, find_sources, is_data_file
+from kpis.records.readers.extracts import date_sources
 from kpis.records.readers.frame import build_table
 from kpis.records.readers.parsing import (
     CONFLICT,
@@ -168,8 +170,11 @@ def _apply_team_map(workers: pd.DataFrame | None, team_map: pd.DataFrame | None,
 
 
 def read_council(path: Path, name: str | None = None,
+                 extract_dates: Mapping[str, pd.Timestamp] | None = None,
                  postcodes: Path | None = None) -> ReadResult:
     """Read one council directory into Records (+ quarantine, repairs and accounting).
+    `extract_dates`: file (relative to `path`) -> extract date, for a folder of monthly Annex A
+    extracts whose file names carry no date (kpis.records.readers.extracts).
 
     `postcodes`: a postcode centroid file (kpis compute --postcodes, or the council config's
     `postcodes:`); without one, a centroid file inside the council folder is used if there is
@@ -193,6 +198,12 @@ def read_council(path: Path, name: str | None = None,
         t = specs[table]
         mode = "repair" if t["group"] == "ssda903" else "quarantine"
         dedupe_on = ["child_id", "sex", "dob"] if table == "header" else None
+        # monthly extracts: each dated by its file (or config); list 11 (adopters) has no
+        # child columns, so no extract date column either: read as it is
+        if t["group"] == "annex_a" and "extract_date" in t["spec"]:
+            sources, more = date_sources(sources, t["spec"]["extract_date"]["names"], path,
+                                         extract_dates)
+            notes += [f"{table}: {n}" for n in more]
         try:
             df, q, r = build_table(sources, t["spec"], END_PAIRS.get(table), duplicates=mode,
                                    dedupe_on=dedupe_on)
