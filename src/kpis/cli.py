@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--levels", default="council,team,worker")
     m.add_argument("--jobs", type=_positive, default=None,
                    help="councils processed at once (default: one per CPU)")
+    m.add_argument("--postcodes", type=Path, default=None, metavar="FILE",
+                   help="postcode centroid file (ONS Postcode Directory or Code-Point Open "
+                        "extract) to place HOME_POST/PL_POST: children placed outside the "
+                        "council and more than 20 miles (default: one in the council folder)")
     from kpis.national import cli as national_cli  # issue 11
     national_cli.add_parser(sub)
     return p

@@ -25,6 +25,7 @@ def test_layout(small_council: tuple[Path, list[Path]]) -> None:
     names = sorted(str(p.relative_to(out)) for p in files)
     # kpis-synthetic.yml: the generator marks its own output (what the reports say about it)
     assert names == ["annex_a.xlsx", "audits/audits.csv", "kpis-synthetic.yml",
+                     "postcodes/postcode_centroids.csv",
                      "ssda903/episodes.csv", "ssda903/header.csv",
                      "ssda903/missing.csv", "ssda903/oc3.csv", "ssda903/reviews.csv",
                      "workforce/allocations.csv",
@@ -68,6 +69,9 @@ def test_records_make_sense(small_council: tuple[Path, list[Path]]) -> None:
     assert (rec.episodes["dec"].isna() | (rec.episodes["dec"] >= rec.episodes["decom"])).all()
     assert rec.workers["agency"].any() and (rec.workers["fte"] < 1).any()
     assert rec.sw_episodes["sw_id"].isin(rec.workers["worker_id"]).all()
+    # the invented centroid file (kpis.synth.postcodes) is found in the council folder
+    assert len(rec.postcodes) and rec.postcodes["postcode"].str.match(r"Q[XYZ]\d ").all()
+    assert rec.episodes["pl_post"].notna().all()
 
 
 def test_size_ballpark(tmp_path: Path) -> None:

@@ -39,7 +39,15 @@ def test_columns_and_constants(small: Records) -> None:
     assert set(out["flag"]) == {"", "partial history"}
     assert set(out["council"]) == {"Shire"} and set(out["period"]) == {"2020-03"}
     cat = catalogue.indicators().set_index("indicator_id")
-    for col in ("domain", "indicator", "unit"):
+    # the catalogue's unit, except a count breakdown given its own (Spec.count_unit: the
+    # children whose placement location is not known are a number of children, not a share)
+    own = {(i, b): s.count_unit for i, s in REGISTRY.items() for b in s.counts if s.count_unit}
+    want_unit = [own.get((i, b), cat.loc[i, "unit"])
+                 for i, b in zip(out["indicator_id"], out["breakdown"], strict=True)]
+    assert out["unit"].tolist() == want_unit
+    assert own == {("cla_out_of_county", "location not known"): "children",
+                   ("cla_placed_20miles", "location not known"): "children"}
+    for col in ("domain", "indicator"):
         assert (out[col].to_numpy() == cat.loc[out["indicator_id"], col].to_numpy()).all()
     assert set(out["indicator_id"]) == set(REGISTRY)
     c = out[out["level"] == "council"]

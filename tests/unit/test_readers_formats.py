@@ -333,7 +333,7 @@ def test_annex_a_alone_computes_what_it_can(tmp_path: Path, capsys) -> None:
         "care_leavers_in_touch", "care_leavers_suitable_accom_all",
         "care_leavers_suitable_accom_19_21", "care_leavers_eet_all", "care_leavers_eet_19_21",
         "cla_reviews", "cla_change_18m", "sw_3plus_12m", "unallocated_2wk",
-        "manager_allocated_2wk"}
+        "manager_allocated_2wk", "cla_out_of_county", "cla_placed_20miles"}
     assert (nc["value"] == "").all()
     note = nc[nc["indicator_id"] == "cla_s20"]["note"].iloc[0]
     assert note == "not computed: needs SSDA903 episodes (episodes CSV or the XML return)"

@@ -1,6 +1,7 @@
 """`kpis compute`: read every council under --input, compute monthly indicators, write them.
 
     kpis compute --input DIR --out FILE [--from YYYY-MM --to YYYY-MM --levels council,team,worker]
+                 [--postcodes CENTROIDS.csv]
 
 FILE is CSV, or Parquet when it ends in .parquet. Beside it: `<stem>.quarantine.csv` (rows the
 readers could not use) and `<stem>.repairs.csv` (SSDA903 repairs), all written atomically and
@@ -123,14 +124,15 @@ class CouncilResult:
 
 
 def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-                  latest_only: bool) -> CouncilResult | pd.Timestamp | None:
+                  latest_only: bool, postcodes: Path | None = None
+                  ) -> CouncilResult | pd.Timestamp | None:
     """Read one council and compute its figures (or, with `latest_only`, just its latest date).
 
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
     from kpis.records import engine
 
     t0 = time.perf_counter()
-    r = read_council(path)
+    r = read_council(path, postcodes=None if latest_only else postcodes)
     t1 = time.perf_counter()
     if latest_only:
         return _latest_date([r])
@@ -154,8 +156,20 @@ def not_computed(r: ReadResult) -> dict[str, list[str]]:
     (data/records/indicator_inputs.yml)."""
     cfg = _inputs()
     out = {}
+
+    def has(t: str) -> bool:
+        table, _, col = t.partition(".")
+        df = getattr(r.records, table)
+        if not col:
+            return bool(len(df))
+        return col in df and bool(df[col].astype("string").str.strip().fillna("").ne("").any())
+
     for ind, tables in cfg["indicators"].items():
-        lacking = [cfg["tables"][t] for t in tables if not len(getattr(r.records, t))]
+        lacking = []
+        for t in tables:  # an entry that is a list: any one of them will do
+            options = t if isinstance(t, list) else [t]
+            if not any(has(x) for x in options):
+                lacking.append(" or ".join(cfg["tables"][x] for x in options))
         if lacking:
             out[ind] = lacking
     return out
@@ -218,9 +232,10 @@ def _worker_init() -> None:
 
 
 def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-         latest_only: bool = False) -> Iterator[object]:
+         latest_only: bool = False, postcodes: Path | None = None) -> Iterator[object]:
     """`_council_task` for every council, results in council order (whatever finishes first)."""
-    task = partial(_council_task, me=me, levels=levels, latest_only=latest_only)
+    task = partial(_council_task, me=me, levels=levels, latest_only=latest_only,
+                   postcodes=postcodes)
     if jobs == 1:
         for p in dirs:
             out = task(p)
@@ -243,7 +258,8 @@ def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple
 
 
 def compute_dir(path: Path, start: str | None = None, end: str | None = None,
-                levels: str | Sequence[str] = LEVELS, jobs: int | None = None) -> ComputeResult:
+                levels: str | Sequence[str] = LEVELS, jobs: int | None = None,
+                postcodes: Path | None = None) -> ComputeResult:
     """Read every council under `path` and compute its monthly indicators.
 
     `start`/`end` are YYYY-MM month-ends (None: the engine's default range). Councils are read
@@ -253,6 +269,10 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     holds at most `jobs` councils' records at a time. With --from but no --to, the range runs
     to the latest date in any council, so councils are read once more first to find it.
 
+    `postcodes`: a postcode centroid file used for every council (kpis compute --postcodes);
+    without it each council's own folder is searched for one (kpis.records.readers.postcodes).
+    A file given that does not exist is an InputError before any work is done.
+
     timings: "read" and "compute" are summed over councils (stage time, whichever process ran
     it); "wall" is the elapsed time of the whole call; "jobs" the number of processes used.
     """
@@ -261,6 +281,8 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     _month(start, "--from")
     _month(end, "--to")
     dirs = council_dirs(Path(path))
+    if postcodes is not None and not Path(postcodes).is_file():
+        raise InputError(postcodes, "--postcodes: postcode centroid file not found")
     n_jobs = _effective_jobs(jobs, len(dirs))
     read_s = compute_s = 0.0
     results: list[CouncilResult]
@@ -269,10 +291,10 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True) if d is not None]
         read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
         me = month_ends(start, end, latest=max(dates) if dates else None)
-        results = list(_run(dirs, n_jobs, me, lv))
+        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes))
     elif _needs_data_range(start, end):  # one council: read it once
         t = time.perf_counter()
-        r = read_council(dirs[0])
+        r = read_council(dirs[0], postcodes=postcodes)
         t1 = time.perf_counter()
         me = month_ends(start, end, [r])
         from kpis.records import engine
@@ -286,7 +308,7 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         del r
     else:
         me = month_ends(start, end)
-        results = list(_run(dirs, n_jobs, me, lv))
+        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes))
     read_s += sum(r.read_s for r in results)
     compute_s += sum(r.compute_s for r in results)
     fig = pd.concat([r.figures for r in results], ignore_index=True) if results \
@@ -419,7 +441,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--jobs", f"must be 1 or more, got {jobs}")
     check_out(args.out, args.input)
     result = compute_dir(args.input, args.start, args.end, levels,
-                         jobs=getattr(args, "jobs", None))
+                         jobs=getattr(args, "jobs", None),
+                         postcodes=getattr(args, "postcodes", None))
     try:
         written = write_result(result, args.out)
     except OSError as err:

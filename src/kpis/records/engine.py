@@ -33,7 +33,9 @@ type "M" only) with a breakdown over children looked after at the month-end.
 
 Indicators (module: ids): repeat: re_referrals, repeat_cp, returns_to_care; cp_open:
 repeat_cp_all, cp_plan_under_2y; cla: cla_s20, cla_missing; stability: placements_3plus,
-long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all; workforce:
+long_term_stability, sw_changes_12m_cla, sw_more_than_3_12m, sw_changes_6m_all;
+placement_location: cla_out_of_county, cla_placed_20miles (with a postcode centroid file);
+oc2: the health assessment and dental check lines (Annex A list 8, or SSDA903 OC2); workforce:
 caseload_per_fte, caseload_18_or_fewer, caseload_22_or_fewer, agency_rate; timeliness:
 assessment_45wd, icpc_15wd, cp_plans_ended_2y_plus; and, when the council sends an audit
 file, the quality-assurance indicators of kpis.records.indicators.audits (audits_per_month,
@@ -60,6 +62,8 @@ from kpis.records.indicators import (
     cla,
     cp_open,
     leavers,
+    oc2,
+    placement_location,
     repeat,
     reviews,
     snapshot,
@@ -97,6 +101,8 @@ class Spec:
     counts: tuple[str, ...] = ()
     #: value = 100 x (numerator / denominator - 1): a percent change (now against then)
     change: bool = False
+    #: the unit of the `counts` breakdowns' rows when not the indicator's own (e.g. "children")
+    count_unit: str = ""
 
 
 #: The dates that say when each table's history starts (also used for default month-ends).
@@ -108,6 +114,10 @@ ACTIVITY_DATES: dict[str, list[str]] = {
 PARTIAL = "partial history"
 SNAP = snapshot.SNAPSHOT_NOTE
 _S = "Annex A snapshot at the extract date; "
+#: health and dental: OC2 gives the 31 March figure when Annex A gives none (indicators.oc2)
+_OC2 = " (or SSDA903 OC2 at 31 March: looked after 12+ months, answered yes)"
+SNAP_OC2 = ("Annex A snapshot (the extract's month) or SSDA903 OC2 (31 March of its year): "
+            "computed for those months only")
 
 #: Indicators added by issue 13 (Annex A snapshots, OC3, 903 reviews, allocation).
 SNAPSHOT_SPECS: dict[str, Spec] = {
@@ -118,14 +128,16 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
                        SNAP),
     "rcpc_up_to_date": Spec(snapshot.rcpc_up_to_date, {
         "": _S + "CP plans; review conference not overdue"}, SNAP),
-    "health_assessments_cla": Spec(snapshot.health_assessments_cla, {
-        "": _S + "looked after 20+ working days; health assessment in timescale"}, SNAP),
-    "health_assessments_over5": Spec(snapshot.health_assessments_over5, {
-        "": _S + "aged 5+; health assessment in the last 12 months"}, SNAP),
-    "health_assessments_under5": Spec(snapshot.health_assessments_under5, {
-        "": _S + "under 5; health assessment in the last 6 months"}, SNAP),
-    "dental_assessments": Spec(snapshot.dental_assessments, {
-        "": _S + "looked after 12+ months; dental check in the last 12 months"}, SNAP),
+    "health_assessments_cla": Spec(oc2.health_assessments_cla, {
+        "": _S + "looked after 20+ working days; health assessment in timescale" + _OC2},
+        SNAP_OC2),
+    "health_assessments_over5": Spec(oc2.health_assessments_over5, {
+        "": _S + "aged 5+; health assessment in the last 12 months" + _OC2}, SNAP_OC2),
+    "health_assessments_under5": Spec(oc2.health_assessments_under5, {
+        "": _S + "under 5; health assessment in the last 6 months" + _OC2}, SNAP_OC2),
+    "dental_assessments": Spec(oc2.dental_assessments, {
+        "": _S + "looked after 12+ months; dental check in the last 12 months" + _OC2},
+        SNAP_OC2),
     "missing_return_interview": Spec(snapshot.missing_return_interview, {
         "": _S + "missing in the last 12 months; return interview accepted",
         "offered": _S + "missing in the last 12 months; return interview offered"}, SNAP),
@@ -162,6 +174,20 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
     "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
         "": "looked after at month-end; 3 or more social workers in the 12 months"},
         history=("sw_episodes",)),
+    "cla_out_of_county": Spec(placement_location.cla_out_of_county, {
+        "": "looked after at month-end (not short breaks), placement location known; placed "
+            "outside the council's area",
+        placement_location.UNKNOWN: "looked after at month-end (not short breaks); placement "
+            "location not known (no PL_POST, or not in the centroid file): number of children"},
+        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
+        count_unit="children"),
+    "cla_placed_20miles": Spec(placement_location.cla_placed_20miles, {
+        "": "looked after at month-end (not short breaks), location known; outside the "
+            "council's area and more than 20 miles (HOME_POST to PL_POST, straight line)",
+        placement_location.UNKNOWN: "looked after at month-end (not short breaks); location "
+            "or distance not known: number of children"},
+        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
+        count_unit="children"),
 }
 
 
@@ -263,6 +289,9 @@ def _meta() -> pd.DataFrame:
 
 #: (indicator_id, breakdown) pairs in output order
 PAIRS: list[tuple[str, str]] = [(i, b) for i, spec in REGISTRY.items() for b in spec.notes]
+#: Every pair `compute` can produce: the registry's, and the audit indicators' (computed when
+#: the council sends an audit file; kpis.records.indicators.audits).
+COMPUTED_PAIRS: list[tuple[str, str]] = PAIRS + [p for p in audits.PAIRS if p not in PAIRS]
 
 
 def _run(ctx: Context, indicator_id: str) -> pd.DataFrame:
@@ -429,6 +458,8 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     p_count = np.array([b in REGISTRY[i].counts if i else False
                         for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
     value = np.where(p_count[pair] & (den > 0), num, value)
+    p_cunit = np.array([REGISTRY[i].count_unit if i else "" for i in p_ind], dtype=object)
+    unit = np.where(p_count[pair] & (p_cunit[pair] != ""), p_cunit[pair], unit)
     p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
     value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
     note = np.where(den > 0, p_note[pair], p_empty[pair])

@@ -16,6 +16,8 @@ Source of each table (see ../shared/reference/child-level-formats.md):
 - workers: the workforce file or the CSWW census (one row per worker-role)
 - audits: the council's quality-assurance audits (one row per completed audit; see
   kpis.records.readers.audits and docs/audits.md); empty when the council sends no audit file
+- postcodes: a postcode centroid file the council supplies (ONSPD / Code-Point Open extract:
+  kpis.records.readers.postcodes), to place HOME_POST and PL_POST; empty when none is given
 - children also carry `ethnicity` (the Annex A / SSDA903 code as sent, e.g. WBRI or
   'a) WBRI') and `disability` (Annex A "Does the Child have a Disability", a boolean); the
   disproportionality analysis maps them with data/records/ethnicity.yml
@@ -51,6 +53,7 @@ COLUMNS: dict[str, list[str]] = {
     "workers": ["worker_id", "team", "fte", "agency", "start_date", "end_date", "role"],
     "audits": ["audit_id", "completed_date", "child_id", "worker", "team", "audit_type",
                "grade", "moderated_grade"],
+    "postcodes": ["postcode", "sector", "easting", "northing", "latitude", "longitude", "la"],
 }
 
 #: Tables carried whole for the next indicators; their columns and types come from the readers'
@@ -85,7 +88,8 @@ COLUMNS.update(_EXTRA_COLUMNS)
 #: The type of every column in `COLUMNS` (one map, used by the readers and by `records_from`):
 #: "id" text, "bool" nullable boolean, "float", "date" (datetime64[ns]).
 BOOL_COLUMNS = frozenset({"nfa", "icpc_unnecessary", "agency", "disability"})
-FLOAT_COLUMNS = frozenset({"fte", "previous_plans"})
+FLOAT_COLUMNS = frozenset({"fte", "previous_plans", "easting", "northing", "latitude",
+                           "longitude"})
 DATE_COLUMNS = frozenset({"dob", "decom", "dec", "start", "end", "contact_date", "referral_date",
                           "start_date", "auth_date", "strategy_date", "icpc_date", "end_date",
                           "completed_date"})
@@ -138,6 +142,7 @@ class Records:
     placed_adoption: pd.DataFrame = field(default_factory=lambda: empty("placed_adoption"))
     prev_perm: pd.DataFrame = field(default_factory=lambda: empty("prev_perm"))
     audits: pd.DataFrame = field(default_factory=lambda: empty("audits"))
+    postcodes: pd.DataFrame = field(default_factory=lambda: empty("postcodes"))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "council"}

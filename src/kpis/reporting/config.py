@@ -24,6 +24,10 @@ Everything else is optional, with these defaults (see README "Your council's rep
   file of a folder of monthly Annex A extracts whose names carry no date (a date in a file or
   folder name, e.g. `2026-09/` or `annexa_2026-09-30.xlsx`, needs no entry; see
   kpis.records.readers.extracts).
+- `postcodes`: a postcode centroid file (an ONS Postcode Directory or Code-Point Open extract,
+  kpis.records.readers.postcodes) to place HOME_POST/PL_POST for the lines "placed outside the
+  council" and "... more than 20 miles" (default: a centroid file inside `records`, if any;
+  without one those lines say "not computed" and name the file they need).
 - `disclosure`: small-number threshold, a whole number >= 0 (default 5, as
   kpis.stats.suppression): counts from 1 to it are suppressed on the board's pages; passed to
   the notebooks as the parameters `disclosure` and `suppress_threshold`.
@@ -47,7 +51,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AUDIENCES = ("board", "managers")
 KEYS = ("name", "records", "la_code", "baseline_period", "latest_period", "inspection",
         "targets", "scorecard", "narrative", "indicators", "reports", "disclosure",
-        "extract_dates")
+        "extract_dates", "postcodes")
 
 #: What `kpis init` writes: the two required keys, and every optional key commented out.
 TEMPLATE = """\
@@ -72,6 +76,7 @@ records: {records}                 # folder of extracts: Annex A, SSDA903, workf
 # disclosure: 5                    # small-number threshold: counts 1-5 suppressed [5]
 # extract_dates:                   # monthly Annex A extracts named without a date [none]
 #   may/annexa.xlsx: 2026-05-31
+# postcodes: ONSPD_extract.csv     # postcode centroids for placement distance [one in records]
 """
 
 
@@ -93,6 +98,7 @@ class Config:
     audiences: tuple[str, ...] = ("board",)
     disclosure: int = 5
     extract_dates: dict[str, Any] = field(default_factory=dict)  # file -> pd.Timestamp
+    postcodes: Path | None = None
 
 
 def _bad(path: Path, key: str, message: str) -> InputError:
@@ -215,7 +221,8 @@ def parse(data: Any, path: Path) -> Config:
         scorecard=_file(path, "scorecard", data.get("scorecard")),
         narrative=_file(path, "narrative", data.get("narrative")),
         indicators=_file(path, "indicators", data.get("indicators")),
-        audiences=_audiences(path, data.get("reports")), disclosure=disc)
+        audiences=_audiences(path, data.get("reports")), disclosure=disc,
+        postcodes=_file(path, "postcodes", data.get("postcodes")))
     cfg = replace(cfg, extract_dates=_extract_dates(path, cfg.records, data.get("extract_dates")))
     if cfg.narrative and not cfg.scorecard:
         raise _bad(path, "narrative", "narrative figures need a `scorecard` file")

@@ -273,7 +273,8 @@ def prepare(cfg: Config, processed: Path) -> CouncilData:
 
     processed = Path(processed)
     progress(f"reading {cfg.name}'s records from {cfg.records}")
-    r = read_council(cfg.records, name=cfg.name, extract_dates=cfg.extract_dates)
+    r = read_council(cfg.records, name=cfg.name, extract_dates=cfg.extract_dates,
+                     postcodes=cfg.postcodes)
     rec = r.records
     dates = [r.extract_date] if r.extract_date is not None else []
     extract = dates[0] if dates else _latest(rec)

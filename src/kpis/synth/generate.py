@@ -51,8 +51,10 @@ Planted bad rows, per council (so the quarantine and the repairs are exercised; 
 - SSDA903 episodes.csv: one episode written twice -> repair "duplicate_removed", and one closed
   episode followed by a later one written as open (DEC and REC blank) -> repair
   "open_closed_at_next_decom".
-Children's ethnicity and disability come from kpis.synth.characteristics and the QA audits
-(audits/audits.csv, no bad rows) from kpis.synth.audits, each with its own Generator.
+Children's ethnicity and disability come from kpis.synth.characteristics, the QA audits
+(audits/audits.csv, no bad rows) from kpis.synth.audits, and the HOME_POST/PL_POST postcodes
+with the council's centroid file (postcodes/postcode_centroids.csv, invented postcodes) from
+kpis.synth.postcodes, each with its own Generator.
 
 """
 
@@ -77,6 +79,7 @@ from kpis.synth.audits import write_audits
 from kpis.synth.characteristics import add_characteristics
 from kpis.synth.files import FILES_CSV, _write_xlsx, build_tables, write_csv
 from kpis.synth.params import Params
+from kpis.synth.postcodes import add_postcodes, write_centroids
 from kpis.synth.simulate import Sim, simulate
 
 #: The file that marks a generated council as synthetic (kpis.reporting.load reads it; a
@@ -165,7 +168,10 @@ def _one_council(job: tuple) -> list[Path]:
     # who the children are, and the QA audits: own Generators, so the other files' draws
     # are the same as without them (kpis.synth.characteristics, kpis.synth.audits)
     add_characteristics(np.random.default_rng([seed, i, 15]), sim)
+    # home and placement postcodes, and the council's centroid file (kpis.synth.postcodes)
+    centroids = add_postcodes(np.random.default_rng([seed, i, 13]), sim.episodes)
     written = write_council(sim, target, start, end, prefix, xlsx, rng)
+    written.append(write_centroids(centroids, target))
     return written + write_audits(np.random.default_rng([seed, i, 14]), sim, target, start,
                                   end, sc, prefix)
 

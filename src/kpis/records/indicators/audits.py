@@ -324,6 +324,16 @@ def moderation(a: pd.DataFrame, month_ends: pd.DatetimeIndex, council: str,
                  QUARTER + "; audits with a moderation grade")
 
 
+#: The (indicator, breakdown) pairs `audit_indicators` produces (when the council sends an
+#: audit file): the scorecard's coverage (catalogue/coverage.csv) counts them as computed.
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("audits_per_month", ""), *(("audits_per_month", t) for t in TYPES),
+    ("audit_grades", "good"), ("audit_grades", "requires improvement"),
+    ("audit_grades", "inadequate"), ("audits_per_practitioner", ""),
+    ("practitioners_audited_2plus", ""), ("audit_team_coverage", ""),
+    ("audits_moderated_down", ""), ("audits_moderated_down", "moderated up"))
+
+
 def audit_indicators(records: Records, month_ends: Sequence[pd.Timestamp] | None = None,
                      levels: Sequence[str] = ("council", "team")) -> pd.DataFrame:
     """Every audit indicator for every month-end (default: the months the audits span), at
@@ -365,4 +375,5 @@ def practitioners_missed(records: Records, period: str, team: str | None = None
         ["team", "audits", "worker"]).reset_index(drop=True)
 
 
-__all__ = ["audit_indicators", "practitioners_missed", "month_ends_of", "OUTPUT_COLUMNS"]
+__all__ = ["audit_indicators", "practitioners_missed", "month_ends_of", "OUTPUT_COLUMNS",
+           "PAIRS"]

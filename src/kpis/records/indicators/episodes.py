@@ -94,6 +94,7 @@ def periods_and_runs(ep: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
         "place": text(ep["place"]) if len(ep) else np.empty(0, object),
         "rec": text(ep["rec"]) if len(ep) else np.empty(0, object),
         "carer": carer_key(ep),
+        "row": np.arange(len(ep)),  # position in the records' episodes table
     })
     df = df[(df["code"] >= 0) & (df["decom"] != NAT)]
     df = df.iloc[np.lexsort((df["decom"].to_numpy(), df["code"].to_numpy()))]

@@ -170,10 +170,16 @@ def _apply_team_map(workers: pd.DataFrame | None, team_map: pd.DataFrame | None,
 
 
 def read_council(path: Path, name: str | None = None,
-                 extract_dates: Mapping[str, pd.Timestamp] | None = None) -> ReadResult:
+                 extract_dates: Mapping[str, pd.Timestamp] | None = None,
+                 postcodes: Path | None = None) -> ReadResult:
     """Read one council directory into Records (+ quarantine, repairs and accounting).
     `extract_dates`: file (relative to `path`) -> extract date, for a folder of monthly Annex A
-    extracts whose file names carry no date (kpis.records.readers.extracts)."""
+    extracts whose file names carry no date (kpis.records.readers.extracts).
+
+    `postcodes`: a postcode centroid file (kpis compute --postcodes, or the council config's
+    `postcodes:`); without one, a centroid file inside the council folder is used if there is
+    one (kpis.records.readers.postcodes). It is not a council file: it is not counted in the
+    rows in/read accounting; the run summary says what it placed and what it could not."""
     path = Path(path)
     if not path.is_dir():
         raise InputError(path, "input directory not found")
@@ -240,6 +246,7 @@ def read_council(path: Path, name: str | None = None,
             continue
         df = {"episodes": episodes, "sw_episodes": sw, "workers": workers}.get(t, tables.get(t))
         setattr(records, t, _contract(df, t))
+    notes += _attach_postcodes(records, postcodes or found.info.get("postcodes"), path)
     quarantine = concat([q for q in qs if len(q)], empty_quarantine())
     quarantine = quarantine[QUARANTINE_COLUMNS].reset_index(drop=True)
     repairs = concat([r for r in rs if len(r)], empty_repairs())[REPAIR_COLUMNS]
@@ -254,6 +261,18 @@ def read_council(path: Path, name: str | None = None,
                      f"quarantined, {blank} blank, {merged} merged")
     return ReadResult(records, quarantine, repairs, rows, rows_in, blank, merged, kept, notes,
                       extract)
+
+
+def _attach_postcodes(records: Records, source: str | Path | None, folder: Path) -> list[str]:
+    """Read the centroid file (if any) into records.postcodes; notes on what it places."""
+    if source is None:
+        return []
+    from kpis.records.readers.postcodes import match_notes, read_centroids
+
+    table, notes = read_centroids(Path(source))
+    records.postcodes = _contract(table, "postcodes")
+    name = Path(source).name
+    return notes + match_notes(records.episodes, records.postcodes, name)
 
 
 def council_dirs(path: Path) -> list[Path]:

@@ -4,7 +4,9 @@ return under the council folder (any depth: per-year 903 folders, an `annex_a/` 
 (kpis.records.readers.detect).
 
 Files and sheets whose headings fit no table are not read and are noted for the run summary
-(a stray CSV, a pivot sheet, kpis' own output); nothing stops the run for them.
+(a stray CSV, a pivot sheet, kpis' own output); nothing stops the run for them. A CSV with a
+postcode column and coordinates is taken as the council's postcode centroid file
+(kpis.records.readers.postcodes; the first one found, `Found.info["postcodes"]`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kpis.errors import InputError
 from kpis.records.readers.csww import is_csww_xml, read_csww_xml
 from kpis.records.readers.detect import identify
 from kpis.records.readers.parsing import Source, load_yaml, sheet_source
+from kpis.records.readers.postcodes import is_centroid_header
 from kpis.records.readers.textcsv import csv_header
 from kpis.records.readers.xml903 import is_903_xml, read_903_xml
 
@@ -91,6 +94,10 @@ def find_sources(council_dir: Path) -> Found:
         s = p.suffix.lower()
         if s == ".csv":
             table = identify_file(p)
+            if table is None and "postcodes" not in found.info and \
+                    is_centroid_header(csv_header(p)):
+                found.info["postcodes"] = str(p)  # read by read_council (kpis compute)
+                continue
             if table is None:
                 found.notes.append(f"{rel}: headings fit no Annex A list, SSDA903 table or "
                                    "workforce file; not read")
