@@ -12,7 +12,7 @@ from kpis.reporting import build
 
 
 def test_benchmarks_csv_has_the_council_england_and_both_neighbour_models(tmp_path: Path):
-    build._benchmarks(tmp_path)
+    build._benchmarks(tmp_path, 916)  # the default scorecard's LA (data/raw/scorecard.yml)
     b = pd.read_csv(tmp_path / "benchmarks.csv", keep_default_na=False)
     rr = b[b["indicator_id"].eq("re_referrals") & b["period"].astype(str).eq("2020")]
 
