@@ -48,6 +48,6 @@ def test_known_reasons(published: pd.DataFrame) -> None:
 def test_unexplained_when_no_reason_is_known(published: pd.DataFrame) -> None:
     sc = _scorecard([("re_referrals", "2019-03", 20.0)])
     only_period = catalogue.reconciliation_reasons().query("indicator_id == '*'")
-    r = reconcile_scorecard(sc, published, catalogue.national_measures(), only_period)
+    r = reconcile_scorecard(sc, published, catalogue.national_measures(), only_period, 916)
     assert r.loc[0, "difference"] == pytest.approx(-8.8)
     assert (r.loc[0, "agreement"], r.loc[0, "reason"]) == ("differs: unexplained", "unexplained")
