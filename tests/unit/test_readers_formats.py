@@ -340,6 +340,7 @@ def test_annex_a_alone_computes_what_it_can(tmp_path: Path, capsys) -> None:
     assert (fig.loc[fig["indicator_id"] == "re_referrals", "flag"] != "not computed").all()
     printed = capsys.readouterr().out
     assert "not computed: agency_rate (needs workforce file" in printed
+    assert "audits_per_month (needs quality-assurance audit file" in printed  # no rows: said
     assert "rows read: " in printed and "rows in: 59 = read 59 + quarantined 0" in printed
 
 
