@@ -139,7 +139,7 @@ def volume_chart(ind: pd.DataFrame, scorecard: pd.DataFrame | None = None) -> Ch
     if len(pub):
         px = pd.PeriodIndex(pub["period"], freq="M").to_timestamp()
         ax.scatter(px, pub["value"], marker="s", s=70, facecolors="white", edgecolors="black",
-                   zorder=3, label="published in the board report")
+                   zorder=3, label="published (narrative figures)")
     ax.set_ylabel("audits completed in the month")
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
@@ -147,12 +147,13 @@ def volume_chart(ind: pd.DataFrame, scorecard: pd.DataFrame | None = None) -> Ch
     title = "Audits completed each month"
     data = s[["period", "value"]].rename(columns={"value": "audits"})
     peak = data.loc[data["audits"].idxmax()] if len(data) else None
+    said = "; ".join(f"{v:g} in {pd.Period(p, 'M').strftime('%B %Y')}" for p, v in zip(
+        pub.get("period", []), pub.get("value", []), strict=True))  # the table gives notes
     alt = ("Line chart of audits completed per month" + (
         f", peaking at {peak['audits']:.0f} in {peak['period']}" if peak is not None else "")
-        + "; the board report's published figures are shown as open squares.")
-    caption = ("Line: audits with a date completed in the month (all types). Open squares: "
-               "the board report's figures ('mid 20's' in autumn 2018, an average of 58 in "
-               "December 2019 to February 2020, 54 in June 2020).")
+        + ("; the published figures are shown as open squares." if said else "."))
+    caption = ("Line: audits with a date completed in the month (all types)."
+               + (f" Open squares: the published figures ({said})." if said else ""))
     return Chart(fig, title, alt, caption, data, "audits completed per month, council")
 
 
@@ -304,8 +305,7 @@ def findings(ind: pd.DataFrame, period: str) -> str:
     label = pd.Period(period, "M").strftime("%B %Y")
     lines = [f"- **{n:.0f} audits** were completed in {label}.",
              f"- Grades in {label}: **{good:.0f}% good or better, {ri:.0f}% requires "
-             f"improvement, {inad:.0f}% inadequate** (the board report: 33 / 48 / 19 in "
-             "June 2020).",
+             f"improvement, {inad:.0f}% inadequate**.",
              f"- **{twice:.0f}%** of practitioners in post all year had their work audited "
              "at least twice in the 12 months (the standard is every practitioner)."]
     if not np.isnan(down):
