@@ -132,7 +132,8 @@ def load_inputs(scorecard_path: str, la_code: int, computed_path: str = "",
         "computed": pd.DataFrame(columns=COLUMNS),
     }
     if computed_path and Path(computed_path).exists():
-        computed = pd.read_csv(computed_path, keep_default_na=False, na_values={"value": [""]})
+        computed = pd.read_csv(computed_path, keep_default_na=False, low_memory=False,
+                               na_values={c: [""] for c in ("value", "numerator", "denominator")})
         out["computed"] = reconcile_computed(computed, tables["published"], measures, reasons,
                                              la_code)
     return out
