@@ -3,6 +3,7 @@ the ONS extract; a small council end to end (issue 14)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,20 @@ def test_small_numbers_suppressed_in_display() -> None:
     white = eth[(eth["cohort"] == "Referrals") & (eth["group"] == "White")].iloc[0]
     assert white["children"] == 10  # 10 is shown
     assert "child_id" not in eth.columns
+
+
+def test_relative_rate_chart_reads_in_plain_numbers() -> None:
+    """The board reads 0.5, 1, 2, 4 on the log axis, not 10^0 and 2x10^0; the Mixed group's
+    6.0 (2.2 to 16.2, worked above) is on the chart with its interval."""
+    from kpis.reporting import disproportionality as dr
+
+    rec, pop = _small_council()
+    chart = dr.rri_chart(d.disproportionality(rec, pop, "2020-03"), "ethnicity", "cohort")
+    chart.figure.canvas.draw()
+    ax = chart.figure.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d+(\.\d+)?", t) for t in ticks), ticks
+    assert "1" in ticks and "2" in ticks
+    spans = [tuple(line.get_xdata()) for line in ax.lines
+             if len(line.get_xdata()) == 2 and line.get_xdata()[0] != line.get_xdata()[1]]
+    assert spans == [(pytest.approx(2.22717, abs=1e-4), pytest.approx(16.16399, abs=1e-4))]

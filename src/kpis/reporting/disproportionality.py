@@ -9,6 +9,7 @@ group is never plotted.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
@@ -47,6 +48,10 @@ def rri_chart(table: pd.DataFrame, characteristic: str = "ethnicity", kind: str 
                    color="#2166ac", zorder=3)
     ax.axvline(1, color="black", lw=1)
     ax.set_xscale("log")
+    # plain numbers on the log axis (0.5, 1, 2, 4), not powers of ten
+    ax.xaxis.set_major_locator(mticker.LogLocator(base=2))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
     ax.set_yticks(y, labels, fontsize=MIN_FONT_PT)
     ax.set_xlabel(f"relative rate against {ref} children (log scale; 1 = same rate)")
     ax.grid(axis="x", alpha=0.3)
