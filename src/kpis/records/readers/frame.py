@@ -54,6 +54,10 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     return codes, pd.Series(uniques, dtype=s.dtype)
 
 
+def _is_arrow_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
 def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
             mask: bool = False) -> pd.Series:
     """Per-distinct-cell results back onto the rows (code -1, a missing cell: missing, or False
@@ -113,12 +117,14 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     """`_parse_field` run once per distinct cell of a text column (dates, codes and yes/no
     cells once per process: `_memo_parse`), else on every cell: the same values and masks
     either way (every parser is a function of the cell alone)."""
+    kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
+        else kind
+    if kind == "text" and _is_arrow_text(raw):  # strip + blanks in Arrow: cheaper than hashing
+        return (_text(raw).rename(None),)
     d = _distinct(raw)
     if d is None:
         return _parse_field(raw, kind, field, fspec, codes)
     pos, uniques = d
-    kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
-        else kind
     if kind == "text":
         res = _parse_field(uniques, kind, field, fspec, codes)
     else:
