@@ -29,6 +29,7 @@ from kpis.records.readers.parsing import (
     _parse_fte,
     _text,
     concat,
+    duplicated_rows,
     empty_quarantine,
     empty_repairs,
     fmt_dates,
@@ -50,8 +51,23 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     workbook column of Python objects (1 and 1.0 hash alike but print differently)."""
     if not isinstance(s.dtype, pd.StringDtype):
         return None
+    if s.dtype.storage == "pyarrow":  # Arrow's dictionary encoding, without pandas' wrapping
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(_arrow_of(s))
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        uniques = pd.Series(pd.array(enc.dictionary, dtype=s.dtype))
+        return codes, uniques
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
+
+
+def _arrow_of(s: pd.Series) -> Any:
+    """A text column as one contiguous Arrow array (pandas may hold it in chunks)."""
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _is_arrow_text(s: pd.Series) -> bool:
@@ -84,21 +100,27 @@ def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     return (_text(raw),)
 
 
-#: parsed distinct cells, by parser: (cells, [values, masks...]); dates, codes and yes/no
-#: cells repeat across columns, files and councils, so each is parsed once per process
-_MEMO: dict[tuple[str, str], tuple[pd.Index, list[pd.Series]]] = {}
+#: parsed distinct cells, by parser: (cells as an Arrow array, [values, masks...]); dates,
+#: codes and yes/no cells repeat across columns, files and councils, so each is parsed once per
+#: process
+_MEMO: dict[tuple[str, str], tuple[Any, list[pd.Series]]] = {}
 _MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
 
 
 def _memo_parse(uniques: pd.Series, key: tuple[str, str],
                 parse: Any) -> tuple[np.ndarray, list[pd.Series]]:
     """(position of each distinct cell in the memo, the memo's results) for `uniques`,
-    parsing only the cells not seen before."""
+    parsing only the cells not seen before (looked up with Arrow's hash kernel)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells_now = _arrow_of(uniques).cast(pa.large_string())
     got = _MEMO.get(key)
     if got is None or len(got[0]) > _MEMO_MAX:
-        got = (pd.Index(uniques.iloc[:0]), [])
-    index, results = got
-    ix = index.get_indexer(uniques)
+        got = (pa.array([], type=pa.large_string()), [])
+    keys, results = got
+    ix = (pc.index_in(cells_now, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+          .astype(np.int64) if len(keys) else np.full(len(uniques), -1, dtype=np.int64))
     new = ix < 0
     if new.any() or not results:  # (an empty column still needs typed results once)
         cells = uniques[new].reset_index(drop=True)
@@ -106,9 +128,8 @@ def _memo_parse(uniques: pd.Series, key: tuple[str, str],
         results = ([pd.concat([a, b], ignore_index=True) for a, b in zip(results, parsed,
                                                                            strict=True)]
                    if results else parsed)
-        index = index.append(pd.Index(cells))
-        _MEMO[key] = (index, results)
-        ix = index.get_indexer(uniques)
+        ix[new] = len(keys) + np.arange(int(new.sum()))
+        _MEMO[key] = (pa.concat_arrays([keys, cells_now.filter(pa.array(new))]), results)
     return ix, results
 
 
@@ -217,14 +238,18 @@ def parse_frame(
     parsed_frame = pd.DataFrame(out, index=frame.index)
     parsed_frame["_file"] = file
     parsed_frame["_sheet"] = sheet
-    return (parsed_frame.loc[~flagged], _quarantine(frame, flagged, problems, file, sheet),
-            _drop_repairs_on_bad_rows(repairs, where(flagged) if flagged.any() else None))
+    any_bad = bool(flagged.any())
+    return (parsed_frame.loc[~flagged] if any_bad else parsed_frame,
+            _quarantine(frame, flagged, problems, file, sheet),
+            _drop_repairs_on_bad_rows(repairs, where(flagged) if any_bad else None))
 
 
 def _quarantine(frame: pd.DataFrame, flagged: np.ndarray,
                 problems: list[tuple[np.ndarray, str, str, pd.Series]], file: str,
                 sheet: str) -> pd.DataFrame:
     """One quarantine row per flagged row, in row order: its first problem."""
+    if not flagged.any():
+        return empty_quarantine()
     column = np.full(len(frame), None, dtype=object)
     reason = column.copy()
     value = column.copy()
@@ -290,7 +315,7 @@ def build_table(
             quarantine.append(q)
             df = df.loc[~mask]
     key = dedupe_on or fields
-    dup = df.duplicated(subset=key, keep="first")
+    dup = duplicated_rows(df, key)
     if dup.any():
         if duplicates == "quarantine":
             quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
