@@ -19,6 +19,18 @@ every run in its own subprocess (so its peak memory is its own):
 
 Targets: wall with jobs=2 <= 30 s; peak <= 2 GB (parent + workers); kpis read <= 3x bare read.
 
+Measured 27 Nov 2026, /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs, 1.89 GB), on the
+shared 2-core machine with other work running (load average 5-8, so wall times are stretched):
+  before issue 15's speed-ups (420bc5f), jobs=2: wall 442 s, CPU 225 s (read stage 560 s,
+  compute 314 s, summed per council);
+  after, `--repeat 1`: bare read 42.0 s wall / 11.8 s CPU; kpis read 185.5 s, compute 126.0 s
+  (stage sums, jobs=1); wall j1 312.6 s (CPU 186.7 s), wall j2 258.0 s (CPU 197.1 s); peak
+  1.28 GB parent + 2 workers (0.64 GB largest process). Targets: peak met; wall and read
+  (4.4x by stage wall; about 9x by CPU, estimating read as its share of the jobs=1 CPU)
+  missed.
+  Per council, one process, interleaved runs (CPU s): read 1.09-1.26 -> 0.74-0.87, compute
+  0.52-0.59 -> 0.41-0.46.
+
     .venv/bin/python benchmarks/national.py [--councils 150] [--repeat 2] [--data DIR]
 """
 

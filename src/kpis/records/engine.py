@@ -405,10 +405,10 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
                                                           "den")}
     for i in ids:
         ev = _run(ctx, i)
-        bd = ev["breakdown"].to_numpy(dtype=object)
+        bd = ev["breakdown"]
         pc = np.zeros(len(ev), dtype=np.int64)
-        for b in REGISTRY[i].notes:
-            pc[bd == b] = pair_no[(i, b)]
+        for b in REGISTRY[i].notes:  # compared as text in Arrow, not as Python strings
+            pc[(bd == b).to_numpy(dtype=bool)] = pair_no[(i, b)]
         cols["pair"].append(pc)
         for c in ("m", "team", "worker", "num", "den"):
             cols[c].append(ev[c].to_numpy())
@@ -464,8 +464,10 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
     note = np.where(den > 0, p_note[pair], p_empty[pair])
     # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
-    p_first = np.array([history_start(ctx.records, REGISTRY[i].history) if i else None
-                        for i in p_ind], dtype=object)
+    firsts = {h: history_start(ctx.records, h)  # once per distinct history, not per pair
+              for h in {REGISTRY[i].history for i in p_ind if i}}
+    p_first = np.array([firsts[REGISTRY[i].history] if i else None for i in p_ind],
+                       dtype=object)
     p_need = np.array([REGISTRY[i].lookback_months if i else 0 for i in p_ind])
     me = ctx.me[m] if n else np.empty(0, np.int64)
     partial = np.zeros(n, dtype=bool)

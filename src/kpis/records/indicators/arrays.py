@@ -100,8 +100,12 @@ def count_by_key(event_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
 
 
 def text(s: pd.Series) -> np.ndarray:
-    """Codes as stripped upper-case object array ('' for missing)."""
-    return s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
+    """Codes as stripped upper-case object array ('' for missing): each distinct code cleaned
+    once and spread back (codes repeat; no Python string is made per row)."""
+    codes, uniques = pd.factorize(s.astype("string"))
+    u = pd.Series(uniques, dtype="string").str.strip().str.upper().fillna("")
+    return np.append(u.to_numpy(dtype=object), "")[codes]  # code -1 (missing) -> ''
+
 
 
 
@@ -116,7 +120,7 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
     innum = np.asarray(in_numerator, dtype=bool)
     data = {
         "m": np.asarray(m, dtype=np.int64),
-        "breakdown": np.full(len(m), breakdown, dtype=object),
+        "breakdown": _const_text(breakdown, len(m)),
         "child": np.asarray(child, dtype=np.int64),
         "team": np.asarray(team, dtype=np.int64),
         "worker": np.asarray(worker, dtype=np.int64),
@@ -126,6 +130,17 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
     }
     data.update(extra or {})
     return pd.DataFrame(data)
+
+
+def _const_text(value: str, n: int) -> object:
+    """A column of `n` copies of `value`, of the text dtype pandas infers for an object array
+    of strings ("str"), made in Arrow: pandas' inference converts string by string."""
+    if n == 0:
+        return np.full(0, value, dtype=object)
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(value, pa.large_string()), n),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> np.ndarray:

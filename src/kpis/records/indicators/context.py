@@ -27,6 +27,23 @@ UNALLOCATED = "unallocated"
 UNKNOWN_TEAM = "unknown"
 
 
+def _labels(s: pd.Series) -> tuple[np.ndarray, object]:
+    """(codes, distinct labels) of a label column, as `pd.factorize` gives them; an Arrow text
+    column is encoded by Arrow directly (pandas' wrapping costs more than the hashing)."""
+    t = s.astype("string")
+    if t.dtype.storage != "pyarrow":
+        return pd.factorize(t)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(t.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp),
+            pd.array(enc.dictionary, dtype="string"))
+
+
 class Vocab:
     """Team and worker labels <-> integer codes (0 = "unallocated", 1 = "unknown")."""
 
@@ -48,7 +65,7 @@ class Vocab:
         """Labels -> codes; missing or blank -> `missing`."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        codes, uniques = pd.factorize(s.astype("string"))
+        codes, uniques = _labels(s)
         u = pd.Series(uniques, dtype="string").str.strip()
         u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
         ucodes = self.codes_of(u)

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpis.errors import InputError
@@ -102,22 +103,26 @@ def _contract(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
     read (for the next indicators), as parsed."""
     if df is None:
         return empty(table)
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, pd.Series] = {}
     for c in COLUMNS[table]:
         s = df[c] if c in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
         if c in ID_COLUMNS:
-            s = s.astype("string")
+            s = s if s.dtype == _TEXT else s.astype("string")
         elif c in BOOL_COLUMNS:
-            s = s.astype("boolean")
+            s = s if s.dtype == _BOOL else s.astype("boolean")
         elif c in FLOAT_COLUMNS:
-            s = pd.to_numeric(s, errors="coerce").astype("float64")
-        else:  # dates
+            s = s if s.dtype == _FLOAT else pd.to_numeric(s, errors="coerce").astype("float64")
+        elif s.dtype != _DATE:  # dates (a column already of the contract's type is kept)
             s = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
         out[c] = s
     for c in df.columns:
-        if c not in out.columns and not str(c).startswith("_"):
+        if c not in out and not str(c).startswith("_"):
             out[c] = df[c]
-    return out.reset_index(drop=True)
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+_TEXT, _BOOL = pd.StringDtype(), pd.BooleanDtype()
+_FLOAT, _DATE = np.dtype("float64"), np.dtype("datetime64[ns]")
 
 
 def _children(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -2,9 +2,12 @@
 (`parse_frame`), checked and concatenated (`build_table`).
 
 A CSV's text column is parsed once per distinct cell (Arrow's dictionary encoding), and a date,
-code or yes/no cell once per process (`_memo_parse`): 150 councils' dates are the same few
-thousand days. Every parser is a function of the cell alone, so this changes no value, mask or
-quarantine row; only workbook columns of Python objects are parsed cell by cell.
+code or yes/no cell once per process (`_memo_parse`, looked up with Arrow's hash kernel): 150
+councils' dates are the same few thousand days; dates in the usual dd/mm/yyyy and yyyy-mm-dd
+forms are read by Arrow (`parsing.fast_dates`), the rest by the general parser. Plain text
+fields (ids, teams) are stripped in Arrow without hashing. Every parser is a function of the
+cell alone, so this changes no value, mask or quarantine row; only workbook columns of Python
+objects are parsed cell by cell (issue 15: the 150-council run is identical either way).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from kpis.records.readers.parsing import (
     _parse_fte,
     _text,
     concat,
+    duplicated_rows,
     empty_quarantine,
     empty_repairs,
     fmt_dates,
@@ -50,8 +54,27 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     workbook column of Python objects (1 and 1.0 hash alike but print differently)."""
     if not isinstance(s.dtype, pd.StringDtype):
         return None
+    if s.dtype.storage == "pyarrow":  # Arrow's dictionary encoding, without pandas' wrapping
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(_arrow_of(s))
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        uniques = pd.Series(pd.array(enc.dictionary, dtype=s.dtype))
+        return codes, uniques
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
+
+
+def _arrow_of(s: pd.Series) -> Any:
+    """A text column as one contiguous Arrow array (pandas may hold it in chunks)."""
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _is_arrow_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
 
 
 def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
@@ -80,21 +103,27 @@ def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     return (_text(raw),)
 
 
-#: parsed distinct cells, by parser: (cells, [values, masks...]); dates, codes and yes/no
-#: cells repeat across columns, files and councils, so each is parsed once per process
-_MEMO: dict[tuple[str, str], tuple[pd.Index, list[pd.Series]]] = {}
+#: parsed distinct cells, by parser: (cells as an Arrow array, [values, masks...]); dates,
+#: codes and yes/no cells repeat across columns, files and councils, so each is parsed once per
+#: process
+_MEMO: dict[tuple[str, str], tuple[Any, list[pd.Series]]] = {}
 _MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
 
 
 def _memo_parse(uniques: pd.Series, key: tuple[str, str],
                 parse: Any) -> tuple[np.ndarray, list[pd.Series]]:
     """(position of each distinct cell in the memo, the memo's results) for `uniques`,
-    parsing only the cells not seen before."""
+    parsing only the cells not seen before (looked up with Arrow's hash kernel)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells_now = _arrow_of(uniques).cast(pa.large_string())
     got = _MEMO.get(key)
     if got is None or len(got[0]) > _MEMO_MAX:
-        got = (pd.Index(uniques.iloc[:0]), [])
-    index, results = got
-    ix = index.get_indexer(uniques)
+        got = (pa.array([], type=pa.large_string()), [])
+    keys, results = got
+    ix = (pc.index_in(cells_now, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+          .astype(np.int64) if len(keys) else np.full(len(uniques), -1, dtype=np.int64))
     new = ix < 0
     if new.any() or not results:  # (an empty column still needs typed results once)
         cells = uniques[new].reset_index(drop=True)
@@ -102,9 +131,8 @@ def _memo_parse(uniques: pd.Series, key: tuple[str, str],
         results = ([pd.concat([a, b], ignore_index=True) for a, b in zip(results, parsed,
                                                                            strict=True)]
                    if results else parsed)
-        index = index.append(pd.Index(cells))
-        _MEMO[key] = (index, results)
-        ix = index.get_indexer(uniques)
+        ix[new] = len(keys) + np.arange(int(new.sum()))
+        _MEMO[key] = (pa.concat_arrays([keys, cells_now.filter(pa.array(new))]), results)
     return ix, results
 
 
@@ -113,12 +141,14 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     """`_parse_field` run once per distinct cell of a text column (dates, codes and yes/no
     cells once per process: `_memo_parse`), else on every cell: the same values and masks
     either way (every parser is a function of the cell alone)."""
+    kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
+        else kind
+    if kind == "text" and _is_arrow_text(raw):  # strip + blanks in Arrow: cheaper than hashing
+        return (_text(raw).rename(None),)
     d = _distinct(raw)
     if d is None:
         return _parse_field(raw, kind, field, fspec, codes)
     pos, uniques = d
-    kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
-        else kind
     if kind == "text":
         res = _parse_field(uniques, kind, field, fspec, codes)
     else:
@@ -211,14 +241,18 @@ def parse_frame(
     parsed_frame = pd.DataFrame(out, index=frame.index)
     parsed_frame["_file"] = file
     parsed_frame["_sheet"] = sheet
-    return (parsed_frame.loc[~flagged], _quarantine(frame, flagged, problems, file, sheet),
-            _drop_repairs_on_bad_rows(repairs, where(flagged) if flagged.any() else None))
+    any_bad = bool(flagged.any())
+    return (parsed_frame.loc[~flagged] if any_bad else parsed_frame,
+            _quarantine(frame, flagged, problems, file, sheet),
+            _drop_repairs_on_bad_rows(repairs, where(flagged) if any_bad else None))
 
 
 def _quarantine(frame: pd.DataFrame, flagged: np.ndarray,
                 problems: list[tuple[np.ndarray, str, str, pd.Series]], file: str,
                 sheet: str) -> pd.DataFrame:
     """One quarantine row per flagged row, in row order: its first problem."""
+    if not flagged.any():
+        return empty_quarantine()
     column = np.full(len(frame), None, dtype=object)
     reason = column.copy()
     value = column.copy()
@@ -284,7 +318,7 @@ def build_table(
             quarantine.append(q)
             df = df.loc[~mask]
     key = dedupe_on or fields
-    dup = df.duplicated(subset=key, keep="first")
+    dup = duplicated_rows(df, key)
     if dup.any():
         if duplicates == "quarantine":
             quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df

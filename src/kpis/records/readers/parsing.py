@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,12 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 def norm(name: object) -> str:
     """Normalised name for tolerant matching: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+    return _norm(str(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _norm(name: str) -> str:  # headings and synonyms recur in every file of every council
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def norm_series(s: pd.Series) -> pd.Series:
@@ -223,8 +228,60 @@ def _date_limits() -> tuple[int, int]:
     return lo.year, hi.year
 
 
+#: the forms nearly every date arrives in, read in Arrow (`fast_dates`)
+FAST_DATE_FORMATS = ((r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y", 6),  # (pattern, format, year at)
+                     (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 0))
+
+
+def fast_dates(t: pd.Series, lo_year: int, hi_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[ns] values, mask of the cells read) for the cells of `t` (stripped text) in
+    exactly dd/mm/yyyy or yyyy-mm-dd form with a year in [lo_year, hi_year), read by Arrow's
+    strptime; a cell is read only if it prints back to itself (strptime rolls 31/04 over to
+    01/05). Every other cell (other forms, impossible days, placeholder years) is left to the
+    regular parser, so the values are the same either way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(t.array) if isinstance(t.dtype, pd.StringDtype) else pa.array(
+        t.astype("string").array)
+    values = np.full(len(t), np.datetime64("NaT"), dtype="datetime64[ns]")
+    done = np.zeros(len(t), dtype=bool)
+    arr = arr.fill_null("")
+    for pattern, fmt, year_at in FAST_DATE_FORMATS:
+        hit = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        hit &= ~done
+        if not hit.any():
+            continue
+        cells = arr.filter(pa.array(hit))
+        year = pc.cast(pc.utf8_slice_codeunits(cells, year_at, year_at + 4), pa.int32())
+        ts = pc.strptime(cells, format=fmt, unit="s", error_is_null=True)
+        back = pc.strftime(ts, format=fmt)
+        ok = pc.and_(pc.and_(pc.equal(back, cells), pc.greater_equal(year, lo_year)),
+                     pc.less(year, hi_year))
+        ok = ok.fill_null(False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(hit)[ok]
+        values[rows] = ts.filter(pa.array(ok)).to_numpy(zero_copy_only=False).astype(
+            "datetime64[ns]")
+        done[rows] = True
+    return values, done
+
+
 def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """`parse_dates_full` on distinct, stripped, non-missing texts."""
+    """`parse_dates_full` on distinct, stripped, non-missing texts: the usual forms in Arrow
+    (`fast_dates`), the rest by `_parse_odd_dates`."""
+    lo_year, hi_year = _date_limits()
+    values, done = fast_dates(t, lo_year, hi_year)
+    if done.all():
+        return (pd.Series(values, index=t.index), pd.Series(False, index=t.index),
+                pd.Series(False, index=t.index))
+    out, bad, sent = _parse_odd_dates(t[~done])
+    out = pd.Series(values, index=t.index).where(done, out.reindex(t.index))
+    return (out.astype("datetime64[ns]"), bad.reindex(t.index, fill_value=False).astype(bool),
+            sent.reindex(t.index, fill_value=False).astype(bool))
+
+
+def _parse_odd_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Every date form (see `parse_dates`) on distinct, stripped, non-missing texts."""
     lo_year, hi_year = _date_limits()
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
     sent = pd.Series(False, index=t.index)
@@ -356,6 +413,27 @@ def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Se
         "file": sel["_file"], "sheet": sel["_sheet"], "row": sel["_row"].astype("int64"),
         "column": column, "value": value[mask].astype("string").fillna(""), "reason": reason,
     })
+
+
+def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd.Series:
+    """`df.duplicated(subset=key, keep=keep)`, found faster: only rows whose key dates (whole
+    numbers, hashed together in numpy) occur more than once can be copies, and pandas compares
+    every column of those alone. Every copy of a duplicated row is among them, in the same
+    order, so the result is the same (a hash collision only adds a candidate)."""
+    dates = [c for c in key if df[c].dtype == "datetime64[ns]"]
+    if not dates or len(dates) == len(key) or len(df) < 1000:
+        return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+    h = np.zeros(len(df), dtype=np.uint64)
+    for k, c in enumerate(dates):
+        v = df[c].to_numpy().view(np.int64).astype(np.uint64)
+        h = h * np.uint64(0x9E3779B97F4A7C15 + 2 * k) + v  # wraps mod 2**64
+    _, inv, counts = np.unique(h, return_inverse=True, return_counts=True)
+    cand = counts[inv] > 1
+    out = np.zeros(len(df), dtype=bool)
+    if cand.any():
+        sub = df.loc[cand].duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+        out[cand] = sub.to_numpy()
+    return pd.Series(out, index=df.index)
 
 
 def empty_quarantine() -> pd.DataFrame:

@@ -4,6 +4,8 @@ data/records/ssda903_columns.yml)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from kpis.records.readers.parsing import empty_repairs, fmt_dates
@@ -29,15 +31,18 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ep = ep.sort_values(["child_id", "decom", "dec"], na_position="first", kind="stable")
     logs: list[pd.DataFrame] = [empty_repairs()]
 
-    def log(mask: pd.Series, action: str, detail: pd.Series) -> None:
+    def log(mask: pd.Series, action: str, detail: Callable[[pd.DataFrame], pd.Series]) -> None:
+        """Log the rows of `mask`; `detail` is worked out for those rows only (dates printed
+        on a whole table cost more than all the repairs)."""
         if mask.any():
-            logs.append(pd.DataFrame({"child_id": ep.loc[mask, "child_id"].astype("string"),
+            sel = ep.loc[mask]
+            logs.append(pd.DataFrame({"child_id": sel["child_id"].astype("string"),
                                       "action": action,
-                                      "detail": detail[mask].astype("string")}))
+                                      "detail": detail(sel).astype("string")}))
 
     same = ep.duplicated(["child_id", "decom"], keep="last")
-    log(same, "same_decom_resolved",
-        "DECOM " + fmt_dates(ep["decom"]) + ": dropped copy with DEC " + fmt_dates(ep["dec"]))
+    log(same, "same_decom_resolved", lambda e: "DECOM " + fmt_dates(e["decom"])
+        + ": dropped copy with DEC " + fmt_dates(e["dec"]))
     ep = ep.loc[~same].copy()
     ep["rec"] = ep["rec"].astype("string")
     nxt = ep.groupby("child_id", sort=False)["decom"].shift(-1)
@@ -46,31 +51,31 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     x1 = pd.Series("X1", index=ep.index, dtype="string")
 
     m = ep["dec"].isna() & has_next
-    log(m, "open_closed_at_next_decom",
-        "DECOM " + fmt_dates(ep["decom"]) + ": open, DEC set to " + fmt_dates(nxt))
+    log(m, "open_closed_at_next_decom", lambda e: "DECOM " + fmt_dates(e["decom"])
+        + ": open, DEC set to " + fmt_dates(nxt[e.index]))
     ep.loc[m, "dec"] = nxt[m]
     ep.loc[m, "rec"] = x1[m]
 
     m = has_next & (ep["dec"] > nxt)
-    log(m, "overlap_truncated", "DECOM " + fmt_dates(ep["decom"]) + ": DEC "
-        + fmt_dates(ep["dec"]) + " -> " + fmt_dates(nxt))
+    log(m, "overlap_truncated", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": DEC "
+        + fmt_dates(e["dec"]) + " -> " + fmt_dates(nxt[e.index]))
     ep.loc[m, "dec"] = nxt[m]
     ep.loc[m, "rec"] = x1[m]
 
     m = has_next & (ep["rec"] == "X1").fillna(False) & (ep["dec"] < nxt)
-    log(m, "gap_closed", "DECOM " + fmt_dates(ep["decom"]) + ": DEC " + fmt_dates(ep["dec"])
-        + " -> " + fmt_dates(nxt))
+    log(m, "gap_closed", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": DEC "
+        + fmt_dates(e["dec"]) + " -> " + fmt_dates(nxt[e.index]))
     ep.loc[m, "dec"] = nxt[m]
 
     m = (has_next & (ep["dec"] == nxt) & (nxt_rne != "S").fillna(True)
          & (ep["rec"] != "X1").fillna(True))
-    log(m, "rec_set_x1", "DECOM " + fmt_dates(ep["decom"]) + ": REC "
-        + ep["rec"].fillna("blank") + " -> X1 (next episode continues the period)")
+    log(m, "rec_set_x1", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": REC "
+        + e["rec"].fillna("blank") + " -> X1 (next episode continues the period)")
     ep.loc[m, "rec"] = x1[m]
 
     m = ep["dec"].isna() & ep["rec"].notna()
-    log(m, "rec_cleared_on_open", "DECOM " + fmt_dates(ep["decom"]) + ": open episode had REC "
-        + ep["rec"].fillna(""))
+    log(m, "rec_cleared_on_open", lambda e: "DECOM " + fmt_dates(e["decom"])
+        + ": open episode had REC " + e["rec"].fillna(""))
     ep.loc[m, "rec"] = pd.NA
     return ep.reset_index(drop=True), pd.concat(logs, ignore_index=True)
 

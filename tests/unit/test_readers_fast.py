@@ -1,0 +1,71 @@
+"""The readers' fast paths (issue 15, national reading speed) give the same values as the
+general ones: dates in the usual forms read by Arrow, the others falling back; duplicates
+found from the cheap columns first; distinct cells parsed once per process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpis.records.readers import frame
+from kpis.records.readers.parsing import (
+    _parse_odd_dates,
+    duplicated_rows,
+    fast_dates,
+    parse_dates_full,
+)
+
+
+def test_fast_dates_reads_only_the_usual_forms_that_print_back() -> None:
+    t = pd.Series(["05/12/1999", "2020-02-29", "31/04/2020", "1/2/2020", "31/12/9999",
+                   "29/02/2021", "2020-02-30", "44000", "05.12.1999"], dtype="string")
+    values, done = fast_dates(t, 1901, 2090)
+    # 31/04 and 29/02/2021 would roll over in strptime; 1/2/2020 (one digit), a placeholder
+    # year, an Excel serial and dots are left to the regular parser
+    assert done.tolist() == [True, True, False, False, False, False, False, False, False]
+    assert values[0] == np.datetime64("1999-12-05")
+    assert values[1] == np.datetime64("2020-02-29")
+    assert np.isnat(values[2:]).all()
+
+
+def test_dates_fall_back_for_odd_forms_hand_worked() -> None:
+    s = pd.Series([" 05/12/1999", "31/04/2020", "1/2/2020", "31/12/9999", "01/01/1900",
+                   "44000", "2020-02-01T10:00", "garbage", "", None], dtype="string")
+    out, bad, sent = parse_dates_full(s)
+    assert out.tolist()[:3] == [pd.Timestamp("1999-12-05"), pd.NaT, pd.Timestamp("2020-02-01")]
+    # Excel serial 44000 = 1899-12-30 + 44000 days
+    assert out[5] == pd.Timestamp("2020-06-18")
+    assert out[6] == pd.Timestamp("2020-02-01")
+    assert out[[3, 4, 7, 8, 9]].isna().all()
+    assert bad.tolist() == [False, True, False, False, False, False, False, True, False, False]
+    assert sent.tolist() == [False, False, False, True, True, False, False, False, False, False]
+
+
+def test_fast_and_regular_date_parsers_agree() -> None:
+    days = pd.date_range("1899-12-01", "2100-01-31", freq="7D")
+    forms = pd.concat([pd.Series(days.strftime("%d/%m/%Y")), pd.Series(days.strftime("%Y-%m-%d")),
+                       pd.Series(["30/02/2020", "00/01/2020", "2021-13-01", "12/31/2020"])],
+                      ignore_index=True).astype("string")
+    fast = frame.parse_field  # via the memo and the fast path
+    got = fast(forms, "date", "x", {}, {})
+    want = _parse_odd_dates(forms)
+    for g, w in zip(got, want, strict=True):
+        assert g.tolist() == w.tolist()
+
+
+def test_duplicated_rows_matches_pandas_hand_worked() -> None:
+    i = np.arange(1200)
+    d = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(i % 600, unit="D"))
+    d[5] = pd.NaT
+    d[605] = pd.NaT
+    df = pd.DataFrame({"child_id": pd.array([f"C{k % 300}" for k in i], dtype="string"),
+                       "start": d, "n": (i % 3).astype(float)})
+    # rows 600..1199 repeat rows 0..599 in every column (i and i + 600 agree mod 600, 300, 3)
+    want = [False] * 600 + [True] * 600
+    assert duplicated_rows(df, ["child_id", "start", "n"]).tolist() == want
+    assert df.duplicated(["child_id", "start", "n"]).tolist() == want
+    # a different text breaks the tie the dates make
+    df.loc[1000, "child_id"] = "other"
+    got = duplicated_rows(df, ["child_id", "start", "n"])
+    assert not got[1000] and int(got.sum()) == 599
+    assert got.tolist() == df.duplicated(["child_id", "start", "n"]).tolist()
