@@ -470,6 +470,8 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
 
     The workers that run the notebooks are started first and warm up (their kernels import
     what the notebooks import) while this process cleans and computes the data."""
+    import papermill  # noqa: F401 - needed here anyway (plan); the forked workers inherit it
+
     notebooks = notebooks.resolve()
     pool = kernel.report_pool(jobs, notebooks, fresh_kernels)
     try:
