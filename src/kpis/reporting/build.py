@@ -477,8 +477,12 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     try:
         done = _build(raw, processed, out, notebooks, overrides, only, jobs, synthetic,
                       fresh_kernels, council, audiences, force, pool)
-    except BaseException:  # Ctrl-C, SIGTERM, bad input or a bug: workers and kernels go now
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: workers and kernels go now
         stopping.stop_pool(pool)
+        raise
+    except BaseException:  # bad input or a bug: the same, and the pool's threads are ended
+        stopping.stop_pool(pool)  # before the caller goes on (a later fork must not copy them)
+        pool.shutdown(wait=True)
         raise
     if any(j.status not in ("reused", "pending") for j in done):
         pool.shutdown()
