@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from report_build import cpu_seconds, load  # noqa: E402
 
 
 def main() -> int:
@@ -42,6 +43,8 @@ def main() -> int:
         t = time.perf_counter()
         data = council.prepare(config.load(home / "council.yml"), home / "prep")
         prep_s = time.perf_counter() - t
+        loads = [load()]
+        c0 = cpu_seconds()
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg"}
         t = time.perf_counter()
         done = subprocess.run(
@@ -50,27 +53,35 @@ def main() -> int:
              "processed", "--jobs", str(args.jobs)], cwd=home, env=env, text=True,
             capture_output=True)
         build_s = time.perf_counter() - t
+        build_cpu = cpu_seconds() - c0
+        loads.append(load())
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
         manifest = json.loads((home / "reports" / "manifest.json").read_text())
         n = len(manifest["reports"])
-        floor_s = None
+        floor_s = floor_cpu = None
         if not args.no_floor:
             from report_build import floor
 
             work = home / "floor"
             work.mkdir()
+            c0 = cpu_seconds()
             floor_s = floor(n, work)
+            floor_cpu = cpu_seconds() - c0
+            loads.append(load())
     print(f"council: {len(data.teams)} teams, {data.baseline_period} to {data.latest_period} "
           f"(generated in {gen_s:.1f} s)")
     print("| measure | seconds |\n| --- | --- |")
     print(f"| kpis report --council, records to HTML, {n} notebooks, --jobs {args.jobs} "
-          f"| {build_s:.1f} |")
+          f"| {build_s:.1f} (CPU {build_cpu:.1f}) |")
     print(f"| of which read + compute (prepare, measured alone) | {prep_s:.1f} |")
     if floor_s is not None:
-        print(f"| floor: {n} import-only papermill runs, one after another | {floor_s:.1f} |")
+        print(f"| floor: {n} import-only papermill runs, one after another | {floor_s:.1f} "
+              f"(CPU {floor_cpu:.1f}) |")
         print(f"| build / floor | {build_s / floor_s:.2f} |")
+    print(f"| load average (1 min): before build, after build, after floor (2 cores) "
+          f"| {', '.join(loads)} |")
     print(f"| target | <= 60 s: {'met' if build_s <= 60 else 'NOT met'} |")
     return 0
 

@@ -64,3 +64,24 @@ def test_fresh_kernel_option(work):
     job = _execute(Job("c", nb, {"x": 5}, "C"), out, work, 1, 1, fresh_kernel=True)
     assert job.status == "ok", job.error
     assert str(work) not in kernel._warm
+
+
+def test_preloaded_kernel_has_the_modules_a_clean_namespace_and_the_charts_theme(work):
+    """A worker's kernel is started before its first notebook with what the notebooks import
+    (kernel.PRELOAD); every notebook then sees the charts' theme (seaborn whitegrid: axes.grid
+    on), as a new kernel shows it once kpis.reporting.plots is imported, even after a notebook
+    that changed it (before, matplotlib's defaults came back instead: no grid)."""
+    check = ("import sys, matplotlib\n"
+             "assert 'kpis.reporting.plots' in sys.modules, 'not preloaded'\n"
+             "assert '_fig' not in dir() and 'plots' not in dir(), 'namespace not wiped'\n"
+             "assert matplotlib.rcParams['axes.grid'] is True, 'theme lost'\n")
+    first = notebook(work / "a.ipynb", check + "matplotlib.rcParams['axes.grid'] = False")
+    second = notebook(work / "b.ipynb", check)
+    km = kernel.warm_kernel(work, preload=True)
+    out = work / "out"
+    out.mkdir()
+    a = _execute(Job("a", first, {}, "A"), out, work, 1, 2)
+    b = _execute(Job("b", second, {}, "B"), out, work, 2, 2)
+    assert (a.status, b.status) == ("ok", "ok"), (a.error, b.error)
+    assert kernel._warm[str(work)] is km  # the same kernel ran both
+    assert a.cpu > 0 and b.cpu > 0

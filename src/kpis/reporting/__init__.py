@@ -21,3 +21,18 @@ def _inline_in_kernels() -> None:
 
 
 _inline_in_kernels()
+
+
+def _skip_iri_grammars() -> None:
+    """jsonschema, which nbformat imports (so papermill and nbconvert do), imports
+    rfc3987_syntax when it is installed (jupyter's packages install it), and that builds 38
+    lark grammars on import: about 2.6 s of CPU in every process that runs or exports a
+    notebook. It only checks the `iri` formats of JSON Schema draft 7 and later, which
+    nbformat never asks for (its schemas are draft 4 and it validates without a format
+    checker), so it is marked absent here unless something imported it already; jsonschema
+    then leaves those two format checks out."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+_skip_iri_grammars()

@@ -35,10 +35,10 @@ from typing import Any
 
 from kpis import files, paths, stopping
 from kpis.log import progress
-from kpis.reporting import front_page, html, incremental, outputs
+from kpis.reporting import front_page, html, incremental, kernel, outputs
 from kpis.reporting.kernel import INLINE_BACKEND
 from kpis.reporting.params import check_parameters
-from kpis.reporting.plan import Job, default_value, notebook_parameters, plan
+from kpis.reporting.plan import Job, default_value, longest_first, notebook_parameters, plan
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
     # whatever the parent says (dev.py sets Agg for the tests), kernels draw inline
     os.environ["MPLBACKEND"] = INLINE_BACKEND
     progress(f"[{index:>2}/{total}] start  {job.name}")
-    start = time.perf_counter()
+    start, cpu0, kernel_cpu = time.perf_counter(), time.process_time(), 0.0
     ipynb = out_dir / f"{job.name}.ipynb"
     try:
         with files.atomic_path(ipynb) as tmp:
@@ -71,11 +71,13 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
                         how: dict[str, Any] = (
                             {"kernel_manager_class": kernel.IPCKernelManager} if fresh_kernel
                             else {"km": kernel.warm_kernel(cwd)})
+                        k0 = kernel.cpu_seconds(how.get("km"))
                         papermill.execute_notebook(
                             str(job.notebook), str(tmp_nb), parameters=job.parameters,
                             kernel_name="python3", progress_bar=False, log_output=False,
                             cwd=str(cwd), **how,
                         )
+                        kernel_cpu = kernel.cpu_seconds(how.get("km")) - k0
                         break
                     except papermill.PapermillExecutionError:
                         kernel.discard(cwd)
@@ -98,20 +100,12 @@ def _execute(job: Job, out_dir: Path, cwd: Path, index: int, total: int,
         if ipynb.exists():
             job.files = [f"{job.name}.ipynb"]
     job.seconds = time.perf_counter() - start
+    job.cpu = time.process_time() - cpu0 + kernel_cpu
     return job
 
 
 #: The links at the top of every report page.
 NAV = [("index.html", "Front page: all reports"), ("accessibility.html", "Accessibility")]
-
-
-def _worker_init() -> None:
-    """Pool worker: Ctrl-C is the parent's to handle; on SIGTERM or when the parent is gone,
-    kill this worker's kernels and leave (kpis.stopping)."""
-    from kpis.reporting import kernel
-
-    stopping.worker_init(hard=True)
-    stopping.on_terminate(kernel.kill_all)
 
 
 def _synthetic_process(*args: Any) -> tuple[Path | None, str]:
@@ -302,16 +296,21 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
 def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, processed: Path,
              overrides: list[tuple[str, str]], jobs: int, synthetic: bool,
              fresh_kernels: bool, dist: Any = None,
-             reuse: incremental.Reuser | None = None) -> str:
-    """Execute every job in a process pool; the synthetic council is built beside the first
-    reports (in a process of its own) and those marked `computed` are queued once it is ready.
-    A job `reuse` finds unchanged is copied from the last build instead. On Ctrl-C or SIGTERM
-    the workers and their kernels are stopped at once. Returns the synthetic council's status."""
+             reuse: incremental.Reuser | None = None,
+             pool: cf.ProcessPoolExecutor | None = None) -> str:
+    """Execute every job in a process pool (`pool`, left running for its owner, or one of
+    its own); the synthetic council is built beside the first reports (in a process of its
+    own) and those marked `computed` are queued once it is ready. Jobs are queued longest
+    first (`longest_first`). A job `reuse` finds unchanged is copied from the last build
+    instead. On Ctrl-C or SIGTERM the workers and their kernels are stopped at once. Returns
+    the synthetic council's status."""
     total = len(todo)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     synth_status = "skipped: --no-synthetic"
-    pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx,
-                                  initializer=_worker_init)
+    owned = pool is None
+    if pool is None:
+        pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx,
+                                      initializer=kernel.worker_init)
     side = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
                                   initializer=stopping.worker_init, initargs=(False,))
     try:
@@ -319,7 +318,7 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
         futures: dict[cf.Future, Job] = {}
 
         def submit(batch: list[Job]) -> None:
-            for j in batch:
+            for j in longest_first(batch, reuse.last if reuse is not None else None):
                 if reuse is not None and reuse(j, build_dir):
                     progress(f"[{todo.index(j) + 1:>2}/{total}] reused {j.name} (unchanged)")
                     continue
@@ -328,11 +327,12 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
 
         # the others first; the synthetic council is built beside them (started after the
         # workers are forked) and the computed reports are queued once it is ready
-        submit([j for j in todo if not j.computed])
-        syn = side.submit(_synthetic_process, raw, processed, dist) if synthetic and deep \
-            else None
-        if syn is None:
-            submit(deep)
+        syn = None
+        if synthetic and deep:
+            submit([j for j in todo if not j.computed])
+            syn = side.submit(_synthetic_process, raw, processed, dist)
+        else:  # nothing to wait for: one queue, longest first
+            submit(todo)
         pending: set[cf.Future] = set(futures) | ({syn} if syn else set())
         while pending:
             done_set, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -352,16 +352,18 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
                     continue
                 done = fut.result()
                 j = futures[fut]
-                j.status, j.seconds, j.error, j.files = (done.status, done.seconds,
-                                                         done.error, done.files)
+                j.status, j.seconds, j.error, j.files, j.cpu = (
+                    done.status, done.seconds, done.error, done.files, done.cpu)
                 word = "done  " if j.status == "ok" else "FAILED"
                 progress(f"[{todo.index(j) + 1:>2}/{total}] {word} {j.name} "
-                         f"({j.seconds:.1f} s)" + (f": {j.error}" if j.error else ""))
+                         f"({j.seconds:.1f} s, CPU {j.cpu:.1f} s)"
+                         + (f": {j.error}" if j.error else ""))
     except BaseException:  # Ctrl-C, SIGTERM, or a bug: stop now, not after the queue
         stopping.stop_pool(pool)
         stopping.stop_pool(side)
         raise
-    pool.shutdown()
+    if owned:
+        pool.shutdown()
     side.shutdown()
     return synth_status
 
@@ -465,7 +467,36 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
 
     `council` (kpis.reporting.config.Config): build from that council's records instead of
     the default scorecard (kpis.reporting.council); `audiences` adds to the config's. `force`:
-    run every report even if the last build's copy is up to date."""
+    run every report even if the last build's copy is up to date.
+
+    The workers that run the notebooks are started first and warm up (their kernels import
+    what the notebooks import) while this process cleans and computes the data."""
+    import papermill  # noqa: F401 - needed here anyway (plan); the forked workers inherit it
+
+    notebooks = notebooks.resolve()
+    pool = kernel.report_pool(jobs, notebooks, fresh_kernels)
+    try:
+        done = _build(raw, processed, out, notebooks, overrides, only, jobs, synthetic,
+                      fresh_kernels, council, audiences, force, pool)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: workers and kernels go now
+        stopping.stop_pool(pool)
+        raise
+    except BaseException:  # bad input or a bug: the same, and the pool's threads are ended
+        stopping.stop_pool(pool)  # before the caller goes on (a later fork must not copy them)
+        pool.shutdown(wait=True)
+        raise
+    if any(j.status not in ("reused", "pending") for j in done):
+        pool.shutdown()
+    else:  # nothing was run: the warming kernels are not waited for
+        stopping.stop_pool(pool)
+    return done
+
+
+def _build(raw: Path, processed: Path, out: Path, notebooks: Path,
+           overrides: list[tuple[str, str]] | None, only: list[str] | None, jobs: int,
+           synthetic: bool, fresh_kernels: bool, council: Any, audiences: tuple[str, ...],
+           force: bool, pool: cf.ProcessPoolExecutor) -> list[Job]:
+    """`build`, its notebooks run in `pool`."""
     t0 = time.perf_counter()
     overrides, only = overrides or [], only or []
     notebooks, raw, processed, out = (p.resolve() for p in (notebooks, raw, processed, out))
@@ -497,11 +528,11 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
         reuse = incremental.Reuser(out, processed, force,
                                    (notebooks.parent / "data" / "external",))
         synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
-                                synthetic, fresh_kernels, dist, reuse)
+                                synthetic, fresh_kernels, dist, reuse, pool)
         if managers:
             (build_dir / MANAGERS).mkdir()
             _run_all(managers, build_dir / MANAGERS, notebooks, raw, processed, overrides,
-                     jobs, False, fresh_kernels, dist)
+                     jobs, False, fresh_kernels, dist, pool=pool)
             _managers_index(managers, build_dir / MANAGERS, heading(dist, own.name))
         meta = {
             "Built": html.stamp(time.time()),

@@ -25,19 +25,26 @@ def export_html(nb_path: Path, html_path: Path, title: str,
     anchors, images inline, no CDN, the report's own <title>, row and column headers, and a
     way back to the front page (kpis.reporting.a11y.polish)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     from kpis.reporting.a11y import polish
 
     nb = nbformat.read(nb_path, as_version=4)
     nb.metadata["title"] = title
-    exporter = _EXPORTERS.get("html")
-    if exporter is None:  # one per process: loading the template is the slow part
-        exporter = _EXPORTERS["html"] = HTMLExporter(
+    body, _ = exporter().from_notebook_node(nb)
+    files.write_text(html_path, polish(offline_html(body), title, nav, banner))
+
+
+def exporter() -> Any:
+    """This process's nbconvert HTMLExporter (one per process: loading the lab template is the
+    slow part; `kpis report`'s workers build it before their first notebook)."""
+    from nbconvert import HTMLExporter
+
+    made = _EXPORTERS.get("html")
+    if made is None:
+        made = _EXPORTERS["html"] = HTMLExporter(
             template_name="lab", exclude_input=True, exclude_input_prompt=True,
             exclude_output_prompt=True, embed_images=True, exclude_anchor_links=True)
-    body, _ = exporter.from_notebook_node(nb)
-    files.write_text(html_path, polish(offline_html(body), title, nav, banner))
+    return made
 
 
 def offline_html(body: str) -> str:

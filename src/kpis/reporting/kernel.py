@@ -15,9 +15,12 @@ race for a port, and ipykernel does not warn that it is 'running over TCP withou
 from __future__ import annotations
 
 import atexit
+import concurrent.futures as cf
 import contextlib
+import multiprocessing
 import multiprocessing.util
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -27,11 +30,32 @@ from jupyter_client.manager import AsyncKernelManager, KernelManager
 
 RESET = """\
 %reset -f
+import sys as _sys
 import matplotlib as _mpl
 import matplotlib.pyplot as _plt
 _plt.close("all")
 _mpl.rcdefaults()
-del _mpl, _plt
+if "kpis.reporting.plots" in _sys.modules:  # its theme, as a new kernel has it once imported
+    _sys.modules["kpis.reporting.plots"].theme()
+del _mpl, _plt, _sys
+"""
+
+#: What a new warm kernel imports before its first notebook (`warm_kernel(preload=True)`):
+#: the modules every report notebook imports, and one small chart drawn so matplotlib has its
+#: fonts loaded. `kpis report` starts the kernels this way while it prepares the data, so no
+#: notebook waits for them; RESET then wipes the namespace (the modules stay imported).
+PRELOAD = """\
+import matplotlib.pyplot as _plt
+from IPython.display import Markdown, display
+from kpis.reporting import compare, findings, fmt, load, plots, tables, teams
+from kpis.reporting.figure import png_tight
+from kpis.scorecard import distance
+_fig, _ax = _plt.subplots(figsize=(2, 1))
+_ax.plot([0, 1], [0, 1], label="x")
+_ax.legend()
+_fig.tight_layout()
+png_tight(_fig)
+_plt.close("all")
 """
 
 #: The backend every report kernel draws with, whatever the parent process's MPLBACKEND says
@@ -54,20 +78,28 @@ class IPCKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
 
 
-def warm_kernel(cwd: Path, kernel_name: str = "python3") -> KernelManager:
-    """This process's kernel for notebooks run in `cwd`, started if needed, else wiped clean."""
+def _run(km: KernelManager, code: str) -> bool:
+    """Run `code` in the kernel, waiting for it; True if it ran without error."""
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(code, timeout=120, store_history=False,
+                                       output_hook=lambda msg: None)
+    finally:
+        kc.stop_channels()
+    return reply["content"]["status"] == "ok"
+
+
+def warm_kernel(cwd: Path, kernel_name: str = "python3", preload: bool = False
+                ) -> KernelManager:
+    """This process's kernel for notebooks run in `cwd`, started if needed, else wiped clean.
+    `preload`: a new kernel imports `PRELOAD` before it is returned (a failure there is left
+    for the notebooks to report)."""
     key = str(cwd)
     km = _warm.get(key)
     if km is not None and km.is_alive():
-        kc = km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            reply = kc.execute_interactive(RESET, timeout=60, store_history=False,
-                                           output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
-        if reply["content"]["status"] == "ok":
+        if preload or _run(km, RESET):
             return km
         discard(cwd)
     km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
@@ -77,7 +109,20 @@ def warm_kernel(cwd: Path, kernel_name: str = "python3") -> KernelManager:
         # finalizers still run, so the kernel is shut down with its worker.
         multiprocessing.util.Finalize(None, discard, exitpriority=10)
     _warm[key] = km
+    if preload:
+        _run(km, PRELOAD)
     return km
+
+
+def cpu_seconds(km: KernelManager | None) -> float:
+    """CPU seconds (user + system) the kernel's process has used so far; 0.0 where it cannot
+    be read (no /proc, a kernel not started by this process)."""
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, ValueError, IndexError):
+        return 0.0
 
 
 def discard(cwd: Path | None = None) -> None:
@@ -104,6 +149,45 @@ def kill_all() -> None:
         with contextlib.suppress(Exception):
             km.cleanup_resources()
     _warm.clear()
+
+
+def warm_up(cwd: Path, fresh_kernel: bool) -> None:
+    """Worker, before its first notebook (while the parent prepares the data): import
+    papermill, build the HTML exporter and start this worker's kernel with the modules every
+    notebook imports (kpis.reporting.kernel.PRELOAD). A failure here is not reported: the
+    first notebook starts its own kernel and says what is wrong."""
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
+    import papermill  # noqa: F401
+
+    from kpis.reporting import html
+
+    html.exporter()
+    if fresh_kernel:
+        return
+    try:
+        warm_kernel(cwd, preload=True)
+    except Exception:  # noqa: BLE001 - see the docstring
+        discard(cwd)
+
+
+def report_pool(jobs: int, cwd: Path, fresh_kernels: bool) -> cf.ProcessPoolExecutor:
+    """The pool that runs the notebooks, its workers started now and warming up (`warm_up`)
+    while the caller goes on preparing the data."""
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx,
+                                  initializer=worker_init)
+    for _ in range(max(1, jobs)):
+        pool.submit(warm_up, cwd, fresh_kernels)
+    return pool
+
+
+def worker_init() -> None:
+    """Pool worker: Ctrl-C is the parent's to handle; on SIGTERM or when the parent is gone,
+    kill this worker's kernels and leave (kpis.stopping)."""
+    from kpis import stopping
+
+    stopping.worker_init(hard=True)
+    stopping.on_terminate(kill_all)
 
 
 atexit.register(discard)

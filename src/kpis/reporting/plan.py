@@ -33,12 +33,14 @@ class Job:
     title: str
     status: str = "pending"
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds of the run: its worker (papermill, HTML export) and kernel
     error: str = ""
     files: list[str] = field(default_factory=list)
     computed: bool = False  # takes the computed monthly series
     banner: str = ""  # a line above the page (the managers' OFFICIAL-SENSITIVE marking)
     needs: tuple[str, ...] = ()  # council config keys it cannot run without (reports.yml)
     key: str = ""  # content hash of everything it depends on (kpis.reporting.incremental)
+    cost: float = 1.0  # roughly how long it runs (reports.yml `cost`): the longest start first
 
 
 @cache
@@ -115,6 +117,19 @@ def _runs(report: dict[str, Any], teams: list[str] | None = None
     return out
 
 
+def longest_first(jobs: list[Job], last: dict[str, Any] | None = None) -> list[Job]:
+    """The jobs in the order to start them: longest first, so that two workers finish close
+    together instead of one running the longest report alone at the end. How long: what the
+    report took in the last build (`last`: its manifest entries by name, their `seconds`),
+    else its reports.yml `cost`. Equal ones keep their order."""
+    def took(j: Job) -> float:
+        was = (last or {}).get(j.name) or {}
+        seconds = was.get("seconds") if was.get("status") == "ok" else None
+        return float(seconds) if seconds else j.cost
+
+    return sorted(jobs, key=took, reverse=True)
+
+
 def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str],
          teams: list[str] | None = None) -> list[Job]:
     """The jobs of a report run, in reports.yml's order (`teams`: for `for_each: teams`).
@@ -143,7 +158,8 @@ def plan(notebooks: Path, overrides: list[tuple[str, str]], only: list[str],
             given = {k: coerce(v, params[nb][k]) for k, v in overrides if k in params[nb]}
             jobs.append(Job(name, sources[nb], {**fixed, **given}, title,
                             computed=bool(r.get("computed")),
-                            needs=tuple(r.get("needs") or ())))
+                            needs=tuple(r.get("needs") or ()),
+                            cost=float(r.get("cost", 1.0))))
     if only:
         jobs = [j for j in jobs if any(o in j.name for o in only)]
         if not jobs:

@@ -23,7 +23,15 @@ from kpis.reporting.fmt import fmt_value, label, period_label
 from kpis.stats.spc import IN_MONTH, STOCK, WINDOWS, spc_table
 from kpis.stats.suppression import Disclosure, is_small, suppress_rows
 
-sns.set_theme(style="whitegrid", context="notebook")
+
+def theme() -> None:
+    """The charts' look (seaborn's whitegrid), set when this module is imported. A warm kernel
+    sets it again after restoring matplotlib's defaults between notebooks
+    (kpis.reporting.kernel.RESET), so every notebook draws alike, first or not."""
+    sns.set_theme(style="whitegrid", context="notebook")
+
+
+theme()
 #: Font size of values, tick labels and legends: never under the body text once on the page.
 SMALL = MIN_FONT_PT
 #: Width of every chart in inches (900 px at 100 dpi).
