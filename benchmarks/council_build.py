@@ -6,7 +6,7 @@ build, its records-to-figures part (read + compute, kpis.reporting.council.prepa
 papermill floor for the same number of notebooks (benchmarks/report_build.py: import-only
 notebooks run one after another), so a busy machine shows up in both. Target: build <= 60 s.
 
-    .venv/bin/python benchmarks/council_build.py [--jobs 2] [--no-floor]
+    .venv/bin/python benchmarks/council_build.py [--jobs N] [--no-floor]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from report_build import cpu_seconds, load  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=None, help="default: kpis report's own")
     ap.add_argument("--no-floor", action="store_true")
     args = ap.parse_args()
     from kpis.reporting import config, council
@@ -50,7 +50,8 @@ def main() -> int:
         done = subprocess.run(
             [sys.executable, "-m", "kpis.cli", "-q", "report", "--council", "council.yml",
              "--notebooks", str(ROOT / "notebooks"), "--out", "reports", "--processed",
-             "processed", "--jobs", str(args.jobs)], cwd=home, env=env, text=True,
+             "processed"] + (["--jobs", str(args.jobs)] if args.jobs else []), cwd=home,
+            env=env, text=True,
             capture_output=True)
         build_s = time.perf_counter() - t
         build_cpu = cpu_seconds() - c0
@@ -73,7 +74,8 @@ def main() -> int:
     print(f"council: {len(data.teams)} teams, {data.baseline_period} to {data.latest_period} "
           f"(generated in {gen_s:.1f} s)")
     print("| measure | seconds |\n| --- | --- |")
-    print(f"| kpis report --council, records to HTML, {n} notebooks, --jobs {args.jobs} "
+    print(f"| kpis report --council, records to HTML, {n} notebooks, --jobs "
+          f"{args.jobs or f'{os.cpu_count() + 1} (default)'} "
           f"| {build_s:.1f} (CPU {build_cpu:.1f}) |")
     print(f"| of which read + compute (prepare, measured alone) | {prep_s:.1f} |")
     if floor_s is not None:

@@ -11,7 +11,7 @@
    matplotlib, seaborn); one papermill run is the floor / N.
 Targets (issue 15): no-change <= 0.5 x one papermill run; full build <= 0.5 x floor.
 
-    .venv/bin/python benchmarks/report_build.py [--no-synthetic] [--jobs 2]
+    .venv/bin/python benchmarks/report_build.py [--no-synthetic] [--jobs N]
 """
 
 from __future__ import annotations
@@ -63,11 +63,11 @@ def floor(n: int, work: Path) -> float:
     return time.perf_counter() - t0
 
 
-def report(work: Path, jobs: int, synthetic: bool) -> tuple[float, str]:
+def report(work: Path, jobs: int | None, synthetic: bool) -> tuple[float, str]:
     """Seconds for one `kpis report` into `work`, and its output (CPU seconds: cpu_seconds)."""
     cmd = [sys.executable, "-m", "kpis.cli", "report", "--raw", str(ROOT / "data/raw"),
            "--processed", str(work / "processed"), "--out", str(work / "reports"),
-           "--notebooks", str(work / "notebooks"), "--jobs", str(jobs)]
+           "--notebooks", str(work / "notebooks")] + (["--jobs", str(jobs)] if jobs else [])
     if not synthetic:
         cmd.append("--no-synthetic")
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def report(work: Path, jobs: int, synthetic: bool) -> tuple[float, str]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--jobs", type=int, default=None, help="default: kpis report's own")
     p.add_argument("--no-synthetic", action="store_true")
     args = p.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT / "src")  # the floor's kernels import this tree's kpis
@@ -110,7 +110,7 @@ def main() -> int:
     reused = re.findall(r"\] reused (\S+)", one_out)
     one_run = floor_s / n
     print(f"full build, cold: {cold_s:.1f} s, CPU {cold_cpu:.1f} s ({n} notebooks, --jobs "
-          f"{args.jobs}"
+          f"{args.jobs or f'{os.cpu_count() + 1} (default)'}"
           f"{', no synthetic' if args.no_synthetic else ', with the synthetic council'})")
     print(f"floor:            {floor_s:.1f} s, CPU {floor_cpu:.1f} s ({n} sequential "
           f"import-only papermill runs; one run {one_run:.2f} s)")

@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                    metavar=("NAME", "VALUE"), help="override a notebook parameter")
     r.add_argument("--only", action="append", default=[],
                    help="build only reports whose name contains this text (repeatable)")
-    r.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    r.add_argument("--jobs", type=_positive, default=None,
+                   help="notebooks executed at once (default: CPU cores + 1, as a notebook "
+                        "waits on its kernel for about a third of its time)")
     r.add_argument("--no-synthetic", action="store_true",
                    help="skip the synthetic council's child-level run")
     r.add_argument("--fresh-kernels", action="store_true",
