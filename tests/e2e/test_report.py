@@ -131,7 +131,8 @@ def test_readme_build_has_every_chart_with_alt_text_and_data(built: tuple[Path, 
     for page in sorted(out.glob("*.html")):
         text = page.read_text(encoding="utf-8")
         assert "Figure size" not in text, f"{page.name}: a chart printed as text"
-        assert "vnd.jupyter.stderr" not in text, f"{page.name}: a warning printed on the page"
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in text, \
+            f"{page.name}: a warning printed on the page"
         assert "No description has been provided" not in text, page.name
         imgs = re.findall(r"<img [^>]*>", text)
         alts = [re.search(r'alt="([^"]*)"', i) for i in imgs]
