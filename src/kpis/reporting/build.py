@@ -563,14 +563,6 @@ def _build(raw: Path, processed: Path, out: Path, notebooks: Path,
     return todo + managers
 
 
-def default_jobs() -> int:
-    """Notebooks at once when --jobs is not given: the CPU cores + 1. A notebook in a warm
-    kernel spends about a third of its wall time waiting (kernel messages, saving, HTML export
-    in its worker), so one more worker than cores fills those gaps: the 15-team council build
-    took 56.1 s with 2 workers, 50.8 s with 3, on the project's 2-core machine [measured]."""
-    return (os.cpu_count() or 1) + 1
-
-
 def run(args: argparse.Namespace) -> int:
     """CLI entry: `kpis report` (see kpis.cli for the arguments)."""
     t0 = time.perf_counter()
@@ -587,7 +579,7 @@ def run(args: argparse.Namespace) -> int:
         processed = paths.PROCESSED / f"council-{slug(council.name)}"
     force = getattr(args, "force", False)  # the up-to-date check is kpis.cli's, before pandas
     jobs = build(args.raw, processed, args.out, args.notebooks,
-                 [tuple(p) for p in args.parameter], args.only, args.jobs or default_jobs(),
+                 [tuple(p) for p in args.parameter], args.only, args.jobs or kernel.default_jobs(),
                  synthetic=not args.no_synthetic,
                  fresh_kernels=getattr(args, "fresh_kernels", False), council=council,
                  audiences=tuple(getattr(args, "audience", None) or ()), force=force)
