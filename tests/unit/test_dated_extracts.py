@@ -34,6 +34,7 @@ def _council(root: Path, may: str, june: str) -> Path:
 @pytest.mark.parametrize(("name", "want"), [
     ("annexa_2020-06-30.xlsx", "2020-06-30"), ("AnnexA_20200531.csv", "2020-05-31"),
     ("list8_2020_06.csv", "2020-06-30"), ("2020-02", "2020-02-29"), ("202011", "2020-11-30"),
+    ("2020.06", "2020-06-30"),  # a folder named with a dot: not an extension
     ("list8.csv", None), ("annexa_2020-05_to_2020-06.csv", None),  # two dates: not used
     ("annexa_2020-02-30.csv", None),  # no such day, and not a month either
 ])

@@ -37,7 +37,7 @@ _MONTH = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])(?![-_.]?\d)")
 
 def date_in_name(name: str) -> pd.Timestamp | None:
     """The one date a file or folder name carries (a month gives its last day), else None."""
-    stem = Path(name).stem if "." in name else name
+    stem = re.sub(r"\.[A-Za-z][A-Za-z0-9]*$", "", name)  # a file's extension, not "2020.06"
     days = {pd.Timestamp(int(y), int(m), int(d)) for y, m, d in _DAY.findall(stem)
             if _valid(int(y), int(m), int(d))}
     if days:
