@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -76,6 +77,20 @@ def project(tmp_path: Path) -> dict[str, Path]:
     return {"raw": raw, "processed": proc, "out": out}
 
 
+def _signal_when(proc: subprocess.Popen, ready: Callable[[], None], sig: int) -> str:
+    """Once `ready()` returns (and a second more), send `sig`; the process's stderr. Whatever
+    happens, nothing of the process group outlives the test."""
+    try:
+        ready()
+        time.sleep(1.0)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return err or ""
+
+
 def _report_args(p: dict[str, Path]) -> list[str]:
     return ["report", "--raw", str(p["raw"]), "--processed", str(p["processed"]), "--out",
             str(p["out"]), "--no-synthetic", "--only", "domain", "--jobs", "2"]
@@ -88,14 +103,8 @@ def test_report_stops_on_signal(project: dict[str, Path], tmp_path: Path, sig: i
     token = uuid.uuid4().hex
     log = tmp_path / "stdout.txt"
     proc = _start(_report_args(project), token, log)
-    try:
-        _wait_for(log, "start", proc)  # notebooks are running in the workers' kernels
-        time.sleep(1.0)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    # once notebooks are running in the workers' kernels
+    err = _signal_when(proc, lambda: _wait_for(log, "start", proc), sig)
     assert proc.returncode == code, err
     assert "Traceback" not in err and err.strip().splitlines() == [
         "interrupted: nothing written, previous outputs left as they were"], err
@@ -112,14 +121,8 @@ def test_killed_report_leaves_no_process_and_the_next_run_sweeps(
     token = uuid.uuid4().hex
     log = tmp_path / "stdout.txt"
     proc = _start(_report_args(project), token, log)
-    try:
-        _wait_for(log, "start", proc)
-        time.sleep(1.0)
-        proc.kill()  # SIGKILL: no clean-up code runs in the parent
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    # SIGKILL: no clean-up code runs in the parent
+    _signal_when(proc, lambda: _wait_for(log, "start", proc), signal.SIGKILL)
     # the workers see their parent gone and kill their kernels; kernels watch their worker
     assert _none_left(token) == []
     assert (project["out"] / "index.html").read_text() == PREVIOUS
@@ -138,16 +141,13 @@ def test_synth_stops_on_signal(tmp_path: Path, sig: int, code: int) -> None:
     token = uuid.uuid4().hex
     log = tmp_path / "stdout.txt"
     proc = _start(["synth", "--out", str(out), "--councils", "4"], token, log)
-    try:
+
+    def simulating() -> None:  # its workers are simulating
         deadline = time.monotonic() + 120
-        while len(_tagged(token)) < 2 and time.monotonic() < deadline:  # workers simulating
+        while len(_tagged(token)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        time.sleep(1.0)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+
+    err = _signal_when(proc, simulating, sig)
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert _none_left(token) == []
