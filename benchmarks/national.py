@@ -99,6 +99,41 @@ def measure(folder: Path, jobs: int) -> dict[str, float]:
             "child_gb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2}
 
 
+def measure_cache(folder: Path, jobs: int = 2) -> dict[str, float]:
+    """`kpis compute`'s council cache (kpis.records.cache), jobs=2: a cold run that fills it,
+    the same run again (every council reused), and a run after one council's file changed.
+    The councils are linked into a scratch folder, so the changed one is a copy."""
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from kpis.records.batch import compute_dir
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="kpis-bench-cache-") as tmp:
+        linked = Path(tmp) / "councils"
+        linked.mkdir()
+        dirs = sorted(p for p in folder.iterdir() if p.is_dir())
+        for d in dirs:
+            (linked / d.name).symlink_to(d)
+        cache_dir = Path(tmp) / "cache"
+        for name in ("fill", "unchanged", "one_changed"):
+            if name == "one_changed":  # a council resends its referrals with one more blank row
+                first = linked / dirs[0].name
+                first.unlink()
+                shutil.copytree(dirs[0], first)
+                csv = sorted(first.rglob("*.csv"))[0]
+                with open(csv, "a", encoding="utf-8") as f:
+                    f.write(",,,\n")
+            t0, c0 = time.perf_counter(), _cpu()
+            res = compute_dir(linked, START, END, levels=LEVELS, jobs=jobs, cache_dir=cache_dir)
+            out[f"{name}_s"] = time.perf_counter() - t0
+            out[f"{name}_cpu"] = _cpu() - c0
+            out[f"{name}_reused"] = res.timings["reused"]
+        out["cache_mb"] = sum(p.stat().st_size for p in cache_dir.iterdir()) / 1e6
+    return out
+
+
 def sub(*args: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
@@ -118,9 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.measure, args.jobs)))
+        return 0
+    if args.cache:
+        print(json.dumps(measure_cache(args.cache)))
         return 0
     if args.bare:
         print(json.dumps(bare_read(args.bare)))
@@ -164,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"peak: largest single process {peak_one:.2f} GB; jobs=2 parent + 2 workers "
           f"{peak_all:.2f} GB")
+    c = sub("--cache", str(folder))
+    print(f"with kpis compute's council cache (jobs=2): cold run that fills it "
+          f"{c['fill_s']:.1f} s (CPU {c['fill_cpu']:.1f} s; {c['cache_mb']:.0f} MB kept); "
+          f"again, nothing changed {c['unchanged_s']:.1f} s (CPU {c['unchanged_cpu']:.1f} s, "
+          f"{c['unchanged_reused']:.0f} reused); one council's file changed "
+          f"{c['one_changed_s']:.1f} s (CPU {c['one_changed_cpu']:.1f} s, "
+          f"{c['one_changed_reused']:.0f} reused)")
     ok = {True: "OK", False: "MISSED"}
     print(f"targets: wall j2 {p['wall_s']:.1f} s <= {TARGET_WALL:.0f} s "
           f"{ok[p['wall_s'] <= TARGET_WALL]}; peak {peak_all:.2f} GB <= {TARGET_PEAK_GB:.0f} GB "

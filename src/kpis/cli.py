@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="postcode centroid file (ONS Postcode Directory or Code-Point Open "
                         "extract) to place HOME_POST/PL_POST: children placed outside the "
                         "council and more than 20 miles (default: one in the council folder)")
+    m.add_argument("--no-cache", action="store_true",
+                   help="read and compute every council, without reusing or keeping results "
+                        "in the hidden .<out>.kpis-cache folder beside --out")
     from kpis.national import cli as national_cli  # issue 11
     national_cli.add_parser(sub)
     return p

@@ -68,6 +68,18 @@ def on_terminate(cleanup: Callable[[], None]) -> None:
     _cleanups.append(cleanup)
 
 
+@contextlib.contextmanager
+def cleanup_if_stopped(cleanup: Callable[[], None]) -> Iterator[None]:
+    """Run `cleanup` if this worker is told to stop inside the block (e.g. remove a temporary
+    file it is writing); forget it when the block ends."""
+    _cleanups.append(cleanup)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            _cleanups.remove(cleanup)
+
+
 def _run_cleanups() -> None:
     while _cleanups:
         with contextlib.suppress(Exception):

@@ -46,7 +46,11 @@ def test_columns_and_constants(small: Records) -> None:
                  for i, b in zip(out["indicator_id"], out["breakdown"], strict=True)]
     assert out["unit"].tolist() == want_unit
     assert own == {("cla_out_of_county", "location not known"): "children",
-                   ("cla_placed_20miles", "location not known"): "children"}
+                   ("cla_placed_20miles", "location not known"): "children",
+                   ("cla_s20", "number of children"): "children"}
+    s20 = out[(out["indicator_id"] == "cla_s20") & (out["level"] == "council")]
+    assert dict(zip(s20["breakdown"], s20["unit"], strict=True)) == {
+        "": "percent", "number of children": "children"}
     for col in ("domain", "indicator"):
         assert (out[col].to_numpy() == cat.loc[out["indicator_id"], col].to_numpy()).all()
     assert set(out["indicator_id"]) == set(REGISTRY)

@@ -238,7 +238,9 @@ def test_new_ids_registered_with_catalogue_metadata() -> None:
                      episodes=[ep("B", "2020-01-01", "S")])
     out = compute(r, pd.DatetimeIndex(["2020-06-30"]), levels=["council"], indicators=NEW)
     assert set(out["indicator_id"]) == set(NEW)
-    assert (out["unit"] == "percent").all()
+    count = (out["indicator_id"] == "cla_s20") & (out["breakdown"] == "number of children")
+    assert count.sum() == 1 and out.loc[count, "unit"].tolist() == ["children"]
+    assert (out.loc[~count, "unit"] == "percent").all()
     assert out.set_index("indicator_id")["domain"].to_dict()["cla_missing"] == "Missing"
     assert (out["note"] != "").all()
 

@@ -6,6 +6,8 @@
 FILE is CSV, or Parquet when it ends in .parquet. Beside it: `<stem>.quarantine.csv` (rows the
 readers could not use) and `<stem>.repairs.csv` (SSDA903 repairs), all written atomically and
 only once everything has been computed (bad input -> InputError, exit 2, nothing written).
+A council unchanged since the last run to the same FILE is reused from the cache beside it
+(kpis.records.cache; --no-cache: never).
 `compute_dir` is the same without writing, for the report builder and notebooks.
 """
 
@@ -124,11 +126,42 @@ class CouncilResult:
 
 
 def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-                  latest_only: bool, postcodes: Path | None = None
+                  latest_only: bool, postcodes: Path | None = None,
+                  cache_dir: Path | None = None, code: str = "",
                   ) -> CouncilResult | pd.Timestamp | None:
     """Read one council and compute its figures (or, with `latest_only`, just its latest date).
 
+    With `cache_dir`, a council whose key is there is not read or computed again
+    (kpis.records.cache); its result says so (`account["reused"]`).
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
+    if cache_dir is None:
+        return _council_work(path, me, levels, latest_only, postcodes)
+    from kpis.records import cache
+
+    t0 = time.perf_counter()
+    key = cache.council_key(path, {"months": None if me is None else list(me.strftime("%Y-%m")),
+                                   "levels": levels, "latest_only": latest_only,
+                                   "postcodes": postcodes, "code": code})
+    hit = cache.load(cache_dir, key)
+    if hit is not None:
+        if isinstance(hit, CouncilResult):
+            hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
+            hit.account = {**hit.account, "reused": True}
+            return hit
+        return hit["latest"]
+    out = _council_work(path, me, levels, latest_only, postcodes)
+    if isinstance(out, CouncilResult):
+        out.account = {**out.account, "reused": False}
+        cache.store(cache_dir, key, out)
+    else:
+        cache.store(cache_dir, key, {"latest": out})
+    return out
+
+
+def _council_work(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+                  latest_only: bool, postcodes: Path | None = None
+                  ) -> CouncilResult | pd.Timestamp | None:
+    """`_council_task` without the cache."""
     from kpis.records import engine
 
     t0 = time.perf_counter()
@@ -232,10 +265,16 @@ def _worker_init() -> None:
 
 
 def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-         latest_only: bool = False, postcodes: Path | None = None) -> Iterator[object]:
+         latest_only: bool = False, postcodes: Path | None = None,
+         cache_dir: Path | None = None) -> Iterator[object]:
     """`_council_task` for every council, results in council order (whatever finishes first)."""
+    code = ""
+    if cache_dir is not None:
+        from kpis.records import cache
+
+        code = cache.code_digest()
     task = partial(_council_task, me=me, levels=levels, latest_only=latest_only,
-                   postcodes=postcodes)
+                   postcodes=postcodes, cache_dir=cache_dir, code=code)
     if jobs == 1:
         for p in dirs:
             out = task(p)
@@ -259,7 +298,8 @@ def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple
 
 def compute_dir(path: Path, start: str | None = None, end: str | None = None,
                 levels: str | Sequence[str] = LEVELS, jobs: int | None = None,
-                postcodes: Path | None = None) -> ComputeResult:
+                postcodes: Path | None = None, cache_dir: Path | None = None,
+                ) -> ComputeResult:
     """Read every council under `path` and compute its monthly indicators.
 
     `start`/`end` are YYYY-MM month-ends (None: the engine's default range). Councils are read
@@ -273,10 +313,18 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     without it each council's own folder is searched for one (kpis.records.readers.postcodes).
     A file given that does not exist is an InputError before any work is done.
 
+    `cache_dir`: reuse each council's result from there when nothing it depends on changed,
+    and keep this run's results there (kpis.records.cache; entries this run did not use are
+    removed at the end). A single council read to find the range (--from without --to) is
+    always read afresh.
+
     timings: "read" and "compute" are summed over councils (stage time, whichever process ran
-    it); "wall" is the elapsed time of the whole call; "jobs" the number of processes used.
+    it; a reused council's read time is the time to hash its files and load its entry); "wall"
+    is the elapsed time of the whole call; "jobs" the number of processes used; "reused" the
+    councils reused from the cache.
     """
     t0 = time.perf_counter()
+    since = time.time()
     lv = parse_levels(levels)
     _month(start, "--from")
     _month(end, "--to")
@@ -288,10 +336,12 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     results: list[CouncilResult]
     if _needs_data_range(start, end) and len(dirs) > 1:
         t = time.perf_counter()
-        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True) if d is not None]
+        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True, cache_dir=cache_dir)
+                 if d is not None]
         read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
         me = month_ends(start, end, latest=max(dates) if dates else None)
-        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes))
+        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
+                            cache_dir=cache_dir))
     elif _needs_data_range(start, end):  # one council: read it once
         t = time.perf_counter()
         r = read_council(dirs[0], postcodes=postcodes)
@@ -308,7 +358,8 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         del r
     else:
         me = month_ends(start, end)
-        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes))
+        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
+                            cache_dir=cache_dir))
     read_s += sum(r.read_s for r in results)
     compute_s += sum(r.compute_s for r in results)
     fig = pd.concat([r.figures for r in results], ignore_index=True) if results \
@@ -319,9 +370,15 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     repairs = pd.concat([r.repairs for r in results], ignore_index=True)[
         ["council", *REPAIR_COLUMNS]] if results else pd.DataFrame(
         columns=["council", *REPAIR_COLUMNS])
+    if cache_dir is not None:
+        from kpis.records import cache
+
+        cache.prune(cache_dir, since)
     return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
                          {"read": read_s, "compute": compute_s,
-                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs)},
+                          "wall": time.perf_counter() - t0, "jobs": float(n_jobs),
+                          "reused": float(sum(bool(r.account.get("reused"))
+                                              for r in results))},
                          {r.council: r.account for r in results})
 
 
@@ -354,6 +411,10 @@ def write_result(result: ComputeResult, out: Path) -> list[Path]:
 def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str:
     """The run summary printed by `kpis compute`."""
     lines = [f"kpis compute: {len(result.rows_read)} council(s)"]
+    reused = int(result.timings.get("reused", 0))
+    if reused:
+        lines.append(f"  reused: {reused} of {len(result.rows_read)} council(s) unchanged since "
+                     "the last run (files, kpis and options the same; --no-cache computes all)")
     totals: dict[str, int] = {}
     for rows in result.rows_read.values():
         for t, n in rows.items():
@@ -440,9 +501,13 @@ def run(args: argparse.Namespace) -> int:
     if jobs is not None and jobs < 1:
         raise InputError("--jobs", f"must be 1 or more, got {jobs}")
     check_out(args.out, args.input)
+    from kpis.records import cache
+
     result = compute_dir(args.input, args.start, args.end, levels,
                          jobs=getattr(args, "jobs", None),
-                         postcodes=getattr(args, "postcodes", None))
+                         postcodes=getattr(args, "postcodes", None),
+                         cache_dir=None if getattr(args, "no_cache", False)
+                         else cache.folder_for(args.out))
     try:
         written = write_result(result, args.out)
     except OSError as err:

@@ -205,7 +205,8 @@ REGISTRY: dict[str, Spec] = {
     "cla_s20": Spec(cla.cla_s20, {
         "": "looked after at month-end (not short breaks); legal status V2",
         "number of children": "looked after at month-end (not short breaks); legal status V2: "
-                              "number of children"}, counts=("number of children",)),
+                              "number of children"}, counts=("number of children",),
+                  count_unit="children"),
     "cla_missing": Spec(cla.cla_missing, {
         "": "looked after in the 12 months to month-end (not short breaks only); missing "
             "incidents (M) in the 12 months",
