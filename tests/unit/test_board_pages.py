@@ -176,3 +176,31 @@ def test_markdown_page_gives_headings_ids_for_in_page_links():
     assert '<h2 id="how-we-tested">How we tested</h2>' in out
     assert '<a href="#how-we-tested">How we tested</a>' in out
     assert "<li>axe-core</li>" in out and '<html lang="en">' in out
+
+
+def test_dumbbell_value_near_the_axis_end_stays_clear_of_the_labels():
+    """The workforce deep dive's caseload (16 -> 14 children per FTE, benchmark 16.2): the
+    latest value sits at the left end; its label is written inwards, inside the plot, not over
+    the indicator's name."""
+    from kpis.reporting import plots
+
+    d = pd.DataFrame({
+        "indicator_id": ["caseload_per_fte"], "domain": ["Workforce"],
+        "indicator": ["Average children held per fte Social Worker"], "breakdown": [""],
+        "unit": ["children per FTE"], "baseline": [16.0], "latest": [14.0],
+        "target": [float("nan")], "benchmark": [16.2], "change": [-2.0],
+        "direction": ["improved"], "rag": ["Green"], "baseline_source": ["actual 2017-03"]})
+    chart = plots.dumbbell(d, "Workforce: baseline to latest")
+    fig = chart.figure
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_xlim() == pytest.approx((14.0 - 0.5, 16.2 + 0.5))  # range 2.2 < 5: pad 0.5
+    renderer = fig.canvas.get_renderer()
+    label = next(t for t in ax.texts if t.get_text() == "14 children per FTE")
+    assert label.get_ha() == "left"
+    box = label.get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    assert plot.x0 <= box.x0 and box.x1 <= plot.x1
+    for tick in ax.get_yticklabels():
+        assert not box.overlaps(tick.get_window_extent(renderer))
+    plt.close(fig)

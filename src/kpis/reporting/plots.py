@@ -70,14 +70,19 @@ def dumbbell(dist: pd.DataFrame, title: str, caption: str = "") -> Chart:
     n = max(len(d), 1)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.6 + 1.1 * n))
     y = np.arange(len(d))[::-1]
+    lo_x, hi_x = _dumbbell_xlim(d, unit)
+    ax.set_xlim(lo_x, hi_x)
     for yi, (_, r) in zip(y, d.iterrows(), strict=True):
         colour = DIRECTION_COLOURS.get(r["direction"], "#4d4d4d")
         if not math.isnan(r["baseline"]):
             ax.annotate("", xy=(r["latest"], yi), xytext=(r["baseline"], yi),
                         arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2,
                                     "shrinkA": 5, "shrinkB": 6})
+        # near either end of the axis the value is written inwards, never over the labels
+        at = (r["latest"] - lo_x) / (hi_x - lo_x)
+        ha = "left" if at < 0.2 else "right" if at > 0.8 else "center"
         ax.annotate(fmt_value(r["latest"], unit), (r["latest"], yi), xytext=(0, 8),
-                    textcoords="offset points", ha="center", fontsize=SMALL)
+                    textcoords="offset points", ha=ha, fontsize=SMALL)
     ax.scatter(d["baseline"], y, s=70, facecolors="white", edgecolors="black", zorder=3,
                marker="o", label="baseline")
     ax.scatter(d["latest"], y, s=70, color="black", zorder=4, marker="o", label="latest")
@@ -89,9 +94,6 @@ def dumbbell(dist: pd.DataFrame, title: str, caption: str = "") -> Chart:
                for _, r in d.iterrows()]
     ax.set_yticks(y, ylabels, fontsize=SMALL)
     ax.set_xlabel(_axis_label(unit))
-    if unit == "percent":
-        lo = np.nanmin(d[["baseline", "latest", "target", "benchmark"]].to_numpy(float))
-        ax.set_xlim(max(0, min(lo, 100) - 8), 103)
     ax.set_ylim(-0.7, n - 0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False,
               fontsize=SMALL)
@@ -101,6 +103,19 @@ def dumbbell(dist: pd.DataFrame, title: str, caption: str = "") -> Chart:
         "Benchmark": d["benchmark"], "Direction": d["direction"], "RAG": d["rag"]})
     return Chart(_finish(fig), title, alt_text.dumbbell(title, d), caption, data,
                  f"Baseline, latest, target and benchmark ({_axis_label(unit)})")
+
+
+def _dumbbell_xlim(d: pd.DataFrame, unit: str) -> tuple[float, float]:
+    """The value axis: percentages from 8 points below the lowest value to 103; other units
+    padded by a tenth of their range (at least 0.5) on each side."""
+    v = d[["baseline", "latest", "target", "benchmark"]].to_numpy(float)
+    if not np.isfinite(v).any():
+        return (0.0, 103.0) if unit == "percent" else (0.0, 1.0)
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    if unit == "percent":
+        return max(0.0, min(lo, 100.0) - 8), 103.0
+    pad = max((hi - lo) * 0.1, 0.5)
+    return lo - pad, hi + pad
 
 
 def dumbbells(dist: pd.DataFrame, title: str, caption: str = "") -> list[Chart]:
