@@ -94,6 +94,35 @@ def test_pl_location_alone_gives_out_of_county(tmp_path: Path, council: Path) ->
     assert _line(fig, "cla_placed_20miles")["flag"] == "not computed"
 
 
+def test_pl_location_in_the_xml_return(tmp_path: Path, council: Path) -> None:
+    """The same delivery as an XML 903 return whose EPISODEs carry PL_LOCATION (A in, B out):
+    the same figures as the CSV above."""
+    from xml.sax.saxutils import escape
+
+    folder = council / "ssda903"
+    head = pd.read_csv(folder / "header.csv", dtype=str, keep_default_na=False)
+    eps = pd.read_csv(folder / "episodes.csv", dtype=str, keep_default_na=False)
+    eps["PL_LOCATION"] = ["IN", "OUT"] + [""] * (len(eps) - 2)
+
+    def tags(row: pd.Series) -> str:
+        return "".join(f"<{k}>{escape(v)}</{k}>" if v else f"<{k} />" for k, v in row.items())
+
+    children = []
+    for _, h in head.iterrows():
+        mine = eps[eps["CHILD"] == h["CHILD"]].drop(columns="CHILD")
+        episodes = "".join(f"<EPISODE>{tags(e)}</EPISODE>" for _, e in mine.iterrows())
+        header = tags(h.rename({"CHILD": "CHILDID"}))
+        children.append(f"<CHILD><HEADER>{header}</HEADER>{episodes}</CHILD>")
+    for name in ("header.csv", "episodes.csv"):
+        (folder / name).unlink()
+    (folder / "return.xml").write_text("<EXPSSDA903>" + "".join(children) + "</EXPSSDA903>")
+    code, fig = _run(tmp_path, "--levels", "council")
+    assert code == 0 and fig is not None
+    ooc = _line(fig, "cla_out_of_county")
+    assert (ooc["numerator"], ooc["denominator"]) == (1, 2)
+    assert _line(fig, "cla_out_of_county", "location not known")["value"] == 6
+
+
 def test_missing_or_bad_centroid_file_exits_2(tmp_path: Path, council: Path,
                                               capsys: pytest.CaptureFixture) -> None:
     code, fig = _run(tmp_path, "--postcodes", str(tmp_path / "nowhere.csv"))

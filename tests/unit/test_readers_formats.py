@@ -401,7 +401,9 @@ def test_outputs_follow_umask_and_neutralise_formulas(tmp_path: Path) -> None:
                      "2019-04", "--to", "2019-05"]) == 0
     finally:
         os.umask(old)
-    for p in out.parent.iterdir():
+    files = [p for p in out.parent.rglob("*") if p.is_file()]
+    assert len(files) == 4  # figures, quarantine, repairs and the council's cache entry
+    for p in files:
         assert p.stat().st_mode & 0o777 == 0o644, p
     fig = pd.read_csv(out, keep_default_na=False, dtype=str)
     units = set(fig.loc[fig["level"] == "team", "org_unit"])
@@ -434,7 +436,14 @@ def test_interrupted_run_leaves_no_temp_files(tmp_path: Path, monkeypatch) -> No
 
     monkeypatch.setattr(compute, "neutralise_csv", boom)
     assert main(["compute", "--input", str(root), "--out", str(out)]) == 130
-    assert list((tmp_path / "o").iterdir()) == []
+    # no output and no temporary file; the council computed before the interruption is kept
+    # in the cache, whole, and the next run reuses it (kpis.records.cache)
+    kept = tmp_path / "o" / ".f.csv.kpis-cache"
+    assert list((tmp_path / "o").iterdir()) == [kept]
+    assert [p.suffix for p in kept.iterdir()] == [".council"]
+    monkeypatch.undo()
+    assert main(["compute", "--input", str(root), "--out", str(out)]) == 0
+    assert out.exists() and [p.suffix for p in kept.iterdir()] == [".council"]
 
 
 def test_episode_rows_with_9999_end_are_open(tmp_path: Path) -> None:

@@ -46,6 +46,9 @@ FLAT_TRIGGER = {"uasc": ("DUC",), "oc3": ("IN_TOUCH", "ACTIV", "ACCOM"),
                 "ad1": ("DATE_INT", "DATE_MATCH")}
 EPISODE_FIELDS = ("DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
+#: the 903's derived placement fields, which some systems' XML exports carry in EPISODE (as the
+#: DfE validator's CSVs do): read when present (kpis.records.indicators.placement_location)
+EPISODE_DERIVED = ("PL_LOCATION", "PL_LA")
 
 
 def is_903_xml(path: Path) -> bool:
@@ -98,7 +101,8 @@ def read_903_xml(path: Path) -> dict[str, Source]:
             vals = {e.tag.upper(): _text(e) for e in ep}
             if "PLACE" not in vals and "PL" in vals:
                 vals["PLACE"] = vals["PL"]
-            rows["episodes"].append({"CHILD": cid, **{k: vals.get(k, "") for k in EPISODE_FIELDS}})
+            rows["episodes"].append({"CHILD": cid, **{k: vals.get(k, "") for k in EPISODE_FIELDS},
+                                     **{k: vals[k] for k in EPISODE_DERIVED if k in vals}})
             lines["episodes"].append(n)
         for el in child:  # SWEpisodes may also sit beside EPISODE
             tag = el.tag.upper()
