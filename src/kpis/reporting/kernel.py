@@ -188,6 +188,24 @@ def worker_init() -> None:
 
     stopping.worker_init(hard=True)
     stopping.on_terminate(kill_all)
+    forget_parent_loops()
+
+
+def forget_parent_loops() -> None:
+    """In a forked worker: forget the event-loop machinery jupyter_core kept in the parent.
+    A fork copies only the calling thread, so a task runner the parent had started (to run
+    a coroutine from inside a running loop, as papermill does) has no thread in the child,
+    and the child's first kernel would wait on it for ever (seen when a process had executed
+    a notebook itself before starting the pool: the test suite). The child makes its own."""
+    utils = sys.modules.get("jupyter_core.utils")
+    if utils is None:
+        return
+    runners = getattr(utils, "_runner_map", None)
+    if isinstance(runners, dict):
+        runners.clear()
+    loop_var = getattr(utils, "_loop", None)
+    if loop_var is not None:
+        loop_var.set(None)
 
 
 atexit.register(discard)
