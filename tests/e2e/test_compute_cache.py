@@ -120,3 +120,19 @@ def test_reused_result_is_the_computed_one(tmp_path: Path) -> None:
     b = compute_dir(inp, "2019-04", None, levels=("council",), jobs=1, cache_dir=folder)
     assert a.timings["reused"] == 0 and b.timings["reused"] == 2
     pd.testing.assert_frame_equal(a.figures, b.figures)
+
+
+def test_a_cache_that_cannot_be_kept_is_only_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    inp = tmp_path / "in"
+    make_council(inp / "LA1")
+    make_council(inp / "LA2")
+    out = tmp_path / "figures.csv"
+    cache.folder_for(out).write_text("a file where the cache folder would go")
+    assert main(["compute", "--input", str(inp), "--out", str(out), *ARGS]) == 0
+    said = capsys.readouterr()
+    printed = said.out + said.err
+    assert printed.count("not keeping councils for the next run") == 1
+    assert "not a folder" in printed
+    assert out.exists()
+    assert cache.folder_for(out).read_text() == "a file where the cache folder would go"

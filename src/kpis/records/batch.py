@@ -332,6 +332,10 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     if postcodes is not None and not Path(postcodes).is_file():
         raise InputError(postcodes, "--postcodes: postcode centroid file not found")
     n_jobs = _effective_jobs(jobs, len(dirs))
+    if cache_dir is not None:
+        from kpis.records import cache
+
+        cache_dir = Path(cache_dir) if cache.usable(cache_dir) else None
     read_s = compute_s = 0.0
     results: list[CouncilResult]
     if _needs_data_range(start, end) and len(dirs) > 1:

@@ -99,6 +99,23 @@ def council_key(folder: Path, parts: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def usable(cache_dir: Path) -> bool:
+    """Can this run keep a cache there (the folder, or where it would be made, writable)? If
+    not, says why once: the run goes on without it."""
+    cache_dir = Path(cache_dir)
+    place = cache_dir
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        why = "not a folder"
+    elif not os.access(place, os.W_OK | os.X_OK):
+        why = "not writable"
+    else:
+        return True
+    log.warning("not keeping councils for the next run: cannot use %s (%s)", cache_dir, why)
+    return False
+
+
 def load(cache_dir: Path, key: str) -> Any | None:
     """The entry stored under `key`, or None (absent or unreadable: then it is recomputed)."""
     path = Path(cache_dir) / f"{key}{SUFFIX}"
