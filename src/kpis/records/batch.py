@@ -51,6 +51,8 @@ class ComputeResult:
     #: council -> {"rows_in", "blank", "merged", "extract_date", "notes", "not_computed",
     #: "months"}: the accounting and notes of the run summary
     accounts: dict[str, dict] = field(default_factory=dict)
+    #: the folder the councils were kept in for the next run (kpis.records.cache), if any
+    cache_dir: Path | None = None
 
 
 def _month(text: str | None, flag: str) -> pd.Timestamp | None:
@@ -125,14 +127,23 @@ class CouncilResult:
     account: dict = field(default_factory=dict)
 
 
+@dataclass
+class _Keyed:
+    """A council's result with the cache key it was found or kept under."""
+
+    key: str
+    value: object
+
+
 def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
                   latest_only: bool, postcodes: Path | None = None,
                   cache_dir: Path | None = None, code: str = "",
-                  ) -> CouncilResult | pd.Timestamp | None:
+                  ) -> CouncilResult | pd.Timestamp | None | _Keyed:
     """Read one council and compute its figures (or, with `latest_only`, just its latest date).
 
     With `cache_dir`, a council whose key is there is not read or computed again
-    (kpis.records.cache); its result says so (`account["reused"]`).
+    (kpis.records.cache); its result says so (`account["reused"]`) and comes wrapped with its
+    key (`_Keyed`, unwrapped by `_run`).
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
     if cache_dir is None:
         return _council_work(path, me, levels, latest_only, postcodes)
@@ -143,19 +154,19 @@ def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ..
                                    "levels": levels, "latest_only": latest_only,
                                    "postcodes": postcodes, "code": code})
     hit = cache.load(cache_dir, key)
-    if hit is not None:
-        if isinstance(hit, CouncilResult):
-            hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
-            hit.account = {**hit.account, "reused": True}
-            return hit
-        return hit["latest"]
+    if isinstance(hit, CouncilResult) and not latest_only:
+        hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
+        hit.account = {**hit.account, "reused": True}
+        return _Keyed(key, hit)
+    if isinstance(hit, dict) and latest_only and "latest" in hit:
+        return _Keyed(key, hit["latest"])
     out = _council_work(path, me, levels, latest_only, postcodes)
     if isinstance(out, CouncilResult):
         out.account = {**out.account, "reused": False}
         cache.store(cache_dir, key, out)
     else:
         cache.store(cache_dir, key, {"latest": out})
-    return out
+    return _Keyed(key, out)
 
 
 def _council_work(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
@@ -266,8 +277,20 @@ def _worker_init() -> None:
 
 def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
          latest_only: bool = False, postcodes: Path | None = None,
-         cache_dir: Path | None = None) -> Iterator[object]:
-    """`_council_task` for every council, results in council order (whatever finishes first)."""
+         cache_dir: Path | None = None, used: set[str] | None = None) -> Iterator[object]:
+    """`_council_task` for every council, results in council order (whatever finishes first);
+    with a cache, the keys found or kept go into `used`."""
+    for out in _run_tasks(dirs, jobs, me, levels, latest_only, postcodes, cache_dir):
+        if isinstance(out, _Keyed):
+            if used is not None:
+                used.add(out.key)
+            out = out.value
+        yield out
+
+
+def _run_tasks(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None,
+               levels: tuple[str, ...], latest_only: bool, postcodes: Path | None,
+               cache_dir: Path | None) -> Iterator[object]:
     code = ""
     if cache_dir is not None:
         from kpis.records import cache
@@ -324,7 +347,7 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     councils reused from the cache.
     """
     t0 = time.perf_counter()
-    since = time.time()
+    used: set[str] = set()
     lv = parse_levels(levels)
     _month(start, "--from")
     _month(end, "--to")
@@ -340,12 +363,12 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     results: list[CouncilResult]
     if _needs_data_range(start, end) and len(dirs) > 1:
         t = time.perf_counter()
-        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True, cache_dir=cache_dir)
-                 if d is not None]
+        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True, cache_dir=cache_dir,
+                                 used=used) if d is not None]
         read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
         me = month_ends(start, end, latest=max(dates) if dates else None)
         results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
-                            cache_dir=cache_dir))
+                            cache_dir=cache_dir, used=used))
     elif _needs_data_range(start, end):  # one council: read it once
         t = time.perf_counter()
         r = read_council(dirs[0], postcodes=postcodes)
@@ -363,7 +386,7 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     else:
         me = month_ends(start, end)
         results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
-                            cache_dir=cache_dir))
+                            cache_dir=cache_dir, used=used))
     read_s += sum(r.read_s for r in results)
     compute_s += sum(r.compute_s for r in results)
     fig = pd.concat([r.figures for r in results], ignore_index=True) if results \
@@ -377,13 +400,13 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     if cache_dir is not None:
         from kpis.records import cache
 
-        cache.prune(cache_dir, since)
+        cache.prune(cache_dir, used)
     return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
                          {"read": read_s, "compute": compute_s,
                           "wall": time.perf_counter() - t0, "jobs": float(n_jobs),
                           "reused": float(sum(bool(r.account.get("reused"))
                                               for r in results))},
-                         {r.council: r.account for r in results})
+                         {r.council: r.account for r in results}, cache_dir)
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -460,6 +483,9 @@ def summary(result: ComputeResult, written: Sequence[Path], total: float) -> str
         lines.append("  repairs: 0")
     lines.append(f"  rows written: {len(result.figures):,} -> {written[0]}")
     lines.append(f"  quarantine -> {written[1]}; repairs -> {written[2]}")
+    if result.cache_dir is not None:
+        lines.append(f"  kept for the next run: {result.cache_dir} (child-level detail, as the "
+                     "quarantine; --no-cache keeps none)")
     t = result.timings
     jobs = int(t.get("jobs", 1))
     per = f" (summed over councils, {jobs} processes)" if jobs > 1 else ""
