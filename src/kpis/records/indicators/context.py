@@ -146,10 +146,19 @@ class Context:
             order = np.lexsort((d, code))
             self._annex[key] = {
                 "pos": order, "code": code[order], "d": d[order],
-                "team": self.vocab.encode(df["team"])[order] if len(df) else code[order],
-                "worker": self.vocab.encode(df["worker"])[order] if len(df) else code[order],
+                "team": self.labels(table, "team")[order] if len(df) else code[order],
+                "worker": self.labels(table, "worker")[order] if len(df) else code[order],
             }
         return self._annex[key]
+
+    def labels(self, table: str, col: str, missing: str = UNALLOCATED) -> np.ndarray:
+        """`vocab.encode` of a team or worker column of a table, once per run (several lists
+        and dates read the same columns; the codes are the same every time). Read-only."""
+        key = (table, col, missing)
+        cache = self.__dict__.setdefault("_labels", {})
+        if key not in cache:
+            cache[key] = self.vocab.encode(getattr(self.records, table)[col], missing)
+        return cache[key]
 
     def column(self, table: str, col: str, pos: np.ndarray) -> pd.Series:
         """Column `col` of `table` at row positions `pos`."""
@@ -166,6 +175,11 @@ class Context:
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
         return self.workers_index.get_indexer(pd.Series(s).astype("string")).astype(np.int64)
+
+    @cached_property
+    def workers_wcode(self) -> np.ndarray:
+        """`worker_code` of the workers table's rows (read-only; posts, teams and roles)."""
+        return self.worker_code(self.records.workers["worker_id"])
 
     # ---- windows -----------------------------------------------------------------------------
     def window_pairs(self, start: np.ndarray, ws: np.ndarray,
@@ -255,7 +269,7 @@ class Context:
     def posts(self) -> pd.DataFrame:
         """Workers in post at each month-end: wcode, m, team, fte (summed over roles), agency."""
         w = self.records.workers
-        wcode = self.worker_code(w["worker_id"])
+        wcode = self.workers_wcode
         start = days(w["start_date"])
         start[start == NAT] = -OPEN  # no start date: in post from the beginning [I]
         end = days(w["end_date"], OPEN)
@@ -267,7 +281,7 @@ class Context:
         fte = pd.to_numeric(w["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         fte_e = np.nan_to_num(fte[idx])
         agency = w["agency"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        teams = self.vocab.encode(w["team"], UNKNOWN_TEAM)
+        teams = self.labels("workers", "team", UNKNOWN_TEAM)
         return pd.DataFrame({
             "key": uk,
             "wcode": uk // max(self.nm, 1),
@@ -289,10 +303,10 @@ class Context:
         w = self.records.workers
         out = np.ones(len(self.workers_index), dtype=np.int64)  # 1 = "unknown"
         if len(w):
-            wcode = self.worker_code(w["worker_id"])
+            wcode = self.workers_wcode
             order = np.argsort(days(w["start_date"]), kind="stable")
             ok = wcode[order] >= 0
-            out[wcode[order][ok]] = self.vocab.encode(w["team"], UNKNOWN_TEAM)[order][ok]
+            out[wcode[order][ok]] = self.labels("workers", "team", UNKNOWN_TEAM)[order][ok]
         return out
 
     def team_of(self, wcode: np.ndarray, m: np.ndarray) -> np.ndarray:
