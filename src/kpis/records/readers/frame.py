@@ -12,6 +12,7 @@ objects are parsed cell by cell (issue 15: the 150-council run is identical eith
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -103,36 +104,40 @@ def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     return (_text(raw),)
 
 
-#: parsed distinct cells, by parser: (cells as an Arrow array, [values, masks...]); dates,
-#: codes and yes/no cells repeat across columns, files and councils, so each is parsed once per
-#: process
-_MEMO: dict[tuple[str, str], tuple[Any, list[pd.Series]]] = {}
+#: parsed distinct cells, by parser: (cell -> position in the results, [values, masks...]);
+#: dates, codes and yes/no cells repeat across columns, files and councils, so each is parsed
+#: once per process. The positions live in a dict, which only hashes the cells looked up (an
+#: Arrow value set was rebuilt from every cell seen so far on every call; issue 15).
+_MEMO: dict[tuple[str, str], tuple[dict[str, int], list[pd.Series]]] = {}
 _MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
+
+
+def _cells(uniques: pd.Series) -> np.ndarray:
+    """Distinct cells as an object array of Python strings."""
+    if _is_arrow_text(uniques):
+        return _arrow_of(uniques).to_numpy(zero_copy_only=False)
+    return uniques.to_numpy(dtype=object)
 
 
 def _memo_parse(uniques: pd.Series, key: tuple[str, str],
                 parse: Any) -> tuple[np.ndarray, list[pd.Series]]:
     """(position of each distinct cell in the memo, the memo's results) for `uniques`,
-    parsing only the cells not seen before (looked up with Arrow's hash kernel)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    cells_now = _arrow_of(uniques).cast(pa.large_string())
+    parsing only the cells not seen before."""
+    cells = _cells(uniques)
     got = _MEMO.get(key)
     if got is None or len(got[0]) > _MEMO_MAX:
-        got = (pa.array([], type=pa.large_string()), [])
-    keys, results = got
-    ix = (pc.index_in(cells_now, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
-          .astype(np.int64) if len(keys) else np.full(len(uniques), -1, dtype=np.int64))
+        got = ({}, [])
+    seen, results = got
+    ix = np.fromiter(map(seen.get, cells, repeat(-1)), dtype=np.int64, count=len(cells))
     new = ix < 0
     if new.any() or not results:  # (an empty column still needs typed results once)
-        cells = uniques[new].reset_index(drop=True)
-        parsed = [x.reset_index(drop=True) for x in parse(cells)]
+        parsed = [x.reset_index(drop=True) for x in parse(uniques[new].reset_index(drop=True))]
         results = ([pd.concat([a, b], ignore_index=True) for a, b in zip(results, parsed,
                                                                            strict=True)]
                    if results else parsed)
-        ix[new] = len(keys) + np.arange(int(new.sum()))
-        _MEMO[key] = (pa.concat_arrays([keys, cells_now.filter(pa.array(new))]), results)
+        ix[new] = len(seen) + np.arange(int(new.sum()))
+        seen.update(zip(cells[new], ix[new].tolist(), strict=True))
+        _MEMO[key] = (seen, results)
     return ix, results
 
 
