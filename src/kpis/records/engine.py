@@ -71,7 +71,7 @@ from kpis.records.indicators import (
     timeliness,
     workforce,
 )
-from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
+from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, events_only, shift_months
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
 
@@ -404,7 +404,8 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     cols: dict[str, list[np.ndarray]] = {c: [] for c in ("pair", "m", "team", "worker", "num",
                                                           "den")}
     for i in ids:
-        ev = _run(ctx, i)
+        with events_only():  # only the event columns are summed: no drill-down columns
+            ev = _run(ctx, i)
         bd = ev["breakdown"]
         pc = np.zeros(len(ev), dtype=np.int64)
         for b in REGISTRY[i].notes:  # compared as text in Arrow, not as Python strings

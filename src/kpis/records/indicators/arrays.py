@@ -30,6 +30,10 @@ Conventions used throughout (documented once here):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
@@ -109,13 +113,30 @@ def text(s: pd.Series) -> np.ndarray:
 
 
 
+#: True while `kpis.records.engine.compute` runs the indicators: it sums the event columns only,
+#: so the drill-down columns (`extra`) are left out of the frames (building them, text columns
+#: above all, cost more than the sums; issue 15). `event_rows` (the drill-down) keeps them.
+_EVENTS_ONLY: ContextVar[bool] = ContextVar("events_only", default=False)
+
+
+@contextmanager
+def events_only() -> Iterator[None]:
+    """Within this block, `event_frame` builds the event columns only (no `extra`)."""
+    token = _EVENTS_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _EVENTS_ONLY.reset(token)
+
+
 def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
                 worker: np.ndarray, in_numerator: np.ndarray,
                 extra: dict[str, np.ndarray] | None = None,
                 num: np.ndarray | None = None, den: np.ndarray | None = None) -> pd.DataFrame:
     """Build an event frame from event-level arrays (all of length len(m)).
 
-    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows.
+    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows. Inside
+    `events_only()` the `extra` columns are left out.
     """
     innum = np.asarray(in_numerator, dtype=bool)
     data = {
@@ -128,7 +149,8 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
         "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
         "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
     }
-    data.update(extra or {})
+    if extra and not _EVENTS_ONLY.get():
+        data.update(extra)
     return pd.DataFrame(data)
 
 
