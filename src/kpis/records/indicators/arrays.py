@@ -47,7 +47,10 @@ def days(s: pd.Series, missing: int = NAT) -> np.ndarray:
     """Dates -> int64 day numbers since 1970-01-01; NaT -> `missing`."""
     if len(s) == 0:
         return np.empty(0, dtype=np.int64)
-    a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # already dates: no to_datetime
+        a = np.asarray(s).astype("datetime64[D]").view(np.int64).copy()
+    else:
+        a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
     if missing != NAT:
         a[a == NAT] = missing
     return a

@@ -66,8 +66,16 @@ class Vocab:
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
         codes, uniques = _labels(s)
-        u = pd.Series(uniques, dtype="string").str.strip()
-        u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
+        if getattr(uniques.dtype, "storage", "") == "pyarrow":  # strip and blanks in Arrow
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            t = pc.utf8_trim_whitespace(pa.array(uniques))
+            u = pc.if_else(pc.equal(t, ""), pa.scalar(missing, t.type), t).fill_null(
+                missing).to_numpy(zero_copy_only=False)
+        else:
+            u = pd.Series(uniques, dtype="string").str.strip()
+            u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
         ucodes = self.codes_of(u)
         miss = self.codes_of([missing])[0]
         return np.where(codes < 0, miss, ucodes[np.maximum(codes, 0)] if len(u) else miss)
@@ -172,9 +180,19 @@ class Context:
         return pd.Index(ids.unique())
 
     def worker_code(self, s: pd.Series | np.ndarray) -> np.ndarray:
+        """Position of each worker id in `workers_index` (-1 when missing or not there); Arrow
+        text is looked up in Arrow (what `Index.get_indexer` gives, without pandas' copy)."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        return self.workers_index.get_indexer(pd.Series(s).astype("string")).astype(np.int64)
+        t = pd.Series(s).astype("string")
+        index = self.workers_index
+        if t.dtype.storage == "pyarrow" and getattr(index.dtype, "storage", "") == "pyarrow":
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            found = pc.index_in(pa.array(t.array), value_set=pa.array(index.array))
+            return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return index.get_indexer(t).astype(np.int64)
 
     @cached_property
     def workers_wcode(self) -> np.ndarray:
