@@ -74,6 +74,14 @@ def _arrow_of(s: pd.Series) -> Any:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+def _const_text(value: str, n: int) -> Any:
+    """`n` copies of `value` as the text column pandas makes of `df[c] = value` ("str")."""
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(value, pa.large_string()), n),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _is_arrow_text(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
 
@@ -243,9 +251,12 @@ def parse_frame(
             flag(bad, UNKNOWN_CODE, field)
         out[field] = parsed
     out["_row"] = frame["_row"].to_numpy()
+    if len(frame):  # the text columns `df[c] = file` gives, made in Arrow at once (issue 15)
+        out["_file"], out["_sheet"] = _const_text(file, len(frame)), _const_text(sheet, len(frame))
     parsed_frame = pd.DataFrame(out, index=frame.index)
-    parsed_frame["_file"] = file
-    parsed_frame["_sheet"] = sheet
+    if not len(frame):
+        parsed_frame["_file"] = file
+        parsed_frame["_sheet"] = sheet
     any_bad = bool(flagged.any())
     return (parsed_frame.loc[~flagged] if any_bad else parsed_frame,
             _quarantine(frame, flagged, problems, file, sheet),

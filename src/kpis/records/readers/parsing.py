@@ -420,8 +420,11 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     numbers, hashed together in numpy) occur more than once can be copies, and pandas compares
     every column of those alone. Every copy of a duplicated row is among them, in the same
     order, so the result is the same (a hash collision only adds a candidate)."""
-    dates = [c for c in key if df[c].dtype == "datetime64[ns]"]
-    if not dates or len(dates) == len(key) or len(df) < 1000:
+    if len(df) < 1000:
+        return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+    dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)
+    dates = [c for c in key if dtypes[c] == "datetime64[ns]"]
+    if not dates or len(dates) == len(key):
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     h = np.zeros(len(df), dtype=np.uint64)
     for k, c in enumerate(dates):
