@@ -44,6 +44,18 @@ def _labels(s: pd.Series) -> tuple[np.ndarray, object]:
             pd.array(enc.dictionary, dtype="string"))
 
 
+def _positions(index: pd.Index, t: pd.Series) -> np.ndarray:
+    """`index.get_indexer(t)` as int64 for an index of distinct ids (-1: missing or absent);
+    Arrow text is looked up in Arrow (the same positions, without pandas' object copies)."""
+    if t.dtype.storage == "pyarrow" and getattr(index.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(t.array), value_set=pa.array(index.array))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return index.get_indexer(t).astype(np.int64)
+
+
 class Vocab:
     """Team and worker labels <-> integer codes (0 = "unallocated", 1 = "unknown")."""
 
@@ -126,7 +138,7 @@ class Context:
         """Integer code per child id (-1 when missing)."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        return self.children_index.get_indexer(s.astype("string")).astype(np.int64)
+        return _positions(self.children_index, s.astype("string"))
 
     def codes(self, table: str) -> np.ndarray:
         """Child codes of one table's rows (cached)."""
@@ -184,15 +196,7 @@ class Context:
         text is looked up in Arrow (what `Index.get_indexer` gives, without pandas' copy)."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        t = pd.Series(s).astype("string")
-        index = self.workers_index
-        if t.dtype.storage == "pyarrow" and getattr(index.dtype, "storage", "") == "pyarrow":
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            found = pc.index_in(pa.array(t.array), value_set=pa.array(index.array))
-            return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return index.get_indexer(t).astype(np.int64)
+        return _positions(self.workers_index, pd.Series(s).astype("string"))
 
     @cached_property
     def workers_wcode(self) -> np.ndarray:
