@@ -109,7 +109,19 @@ def count_by_key(event_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
 def text(s: pd.Series) -> np.ndarray:
     """Codes as stripped upper-case object array ('' for missing): each distinct code cleaned
     once and spread back (codes repeat; no Python string is made per row)."""
-    codes, uniques = pd.factorize(s.astype("string"))
+    t = s.astype("string")
+    if t.dtype.storage == "pyarrow":  # the same kernels pandas' .str calls, without pandas
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(t.array)
+        enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray)
+                                   else arr)
+        u = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary)).to_numpy(
+            zero_copy_only=False)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.append(u, "")[codes]  # code -1 (missing) -> ''
+    codes, uniques = pd.factorize(t)
     u = pd.Series(uniques, dtype="string").str.strip().str.upper().fillna("")
     return np.append(u.to_numpy(dtype=object), "")[codes]  # code -1 (missing) -> ''
 
