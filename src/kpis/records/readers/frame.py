@@ -250,10 +250,10 @@ def parse_frame(
         elif bad is not None:  # bool, sex
             flag(bad, UNKNOWN_CODE, field)
         out[field] = parsed
-    out["_row"] = frame["_row"].to_numpy()
+    out["_row"] = frame["_row"]
     if len(frame):  # the text columns `df[c] = file` gives, made in Arrow at once (issue 15)
         out["_file"], out["_sheet"] = _const_text(file, len(frame)), _const_text(sheet, len(frame))
-    parsed_frame = pd.DataFrame(out, index=frame.index)
+    parsed_frame = pd.DataFrame(out, index=frame.index, copy=False)  # copy-on-write columns
     if not len(frame):
         parsed_frame["_file"] = file
         parsed_frame["_sheet"] = sheet

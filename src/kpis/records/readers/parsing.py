@@ -163,7 +163,7 @@ def map_columns(
                 col = col.iloc[:, 0]
             out[field] = col
             headers[field] = hit
-    frame = pd.DataFrame(out, index=src.frame.index)
+    frame = pd.DataFrame(out, index=src.frame.index, copy=False)  # Series: copy-on-write
     if "_sheet_row" in src.frame.columns:
         frame["_row"] = src.frame["_sheet_row"].to_numpy()
     else:
@@ -430,8 +430,7 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     for k, c in enumerate(dates):
         v = df[c].to_numpy().view(np.int64).astype(np.uint64)
         h = h * np.uint64(0x9E3779B97F4A7C15 + 2 * k) + v  # wraps mod 2**64
-    _, inv, counts = np.unique(h, return_inverse=True, return_counts=True)
-    cand = counts[inv] > 1
+    cand = pd.Series(h).duplicated(keep=False).to_numpy()  # its hash occurs more than once
     out = np.zeros(len(df), dtype=bool)
     if cand.any():
         sub = df.loc[cand].duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
