@@ -91,8 +91,9 @@ def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
     """Per-distinct-cell results back onto the rows (code -1, a missing cell: missing, or False
     in a mask)."""
     if mask:
-        return pd.Series(np.append(values.to_numpy(dtype=bool, na_value=False), False)[codes],
-                         index=index)
+        flags = (values.to_numpy() if values.dtype == np.bool_  # (no missing to fill)
+                 else values.to_numpy(dtype=bool, na_value=False))
+        return pd.Series(np.append(flags, False)[codes], index=index)
     return pd.Series(pd.api.extensions.take(values.array, codes, allow_fill=True), index=index)
 
 
