@@ -128,7 +128,7 @@ class Context:
         if not tables:
             return pd.Index([], dtype=object)
         cols = [getattr(self.records, t)["child_id"].astype("string") for t in tables]
-        codes, uniques = pd.factorize(pd.concat(cols, ignore_index=True))
+        codes, uniques = _labels(pd.concat(cols, ignore_index=True))  # as pd.factorize
         bounds = np.cumsum([0, *map(len, cols)])
         for t, lo, hi in zip(tables, bounds[:-1], bounds[1:], strict=True):
             self._codes[t] = codes[lo:hi].astype(np.int64)
