@@ -133,6 +133,17 @@ def sheet_source(path: Path, sheet: str, raw: pd.DataFrame, marker_names: list[s
     return Source(str(path), sheet, frame.reset_index(names="_sheet_row"), first_row, n_blank)
 
 
+def _missing_text(index: pd.Index) -> pd.Series:
+    """An all-missing "string" column (a field the file lacks): Arrow's null array when that is
+    what the "string" dtype holds (pandas fills it cell by cell otherwise)."""
+    if pd.StringDtype().storage == "pyarrow":
+        import pyarrow as pa
+
+        return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(index), pa.large_string())),
+                         index=index)
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
 def map_columns(
     src: Source, spec: dict[str, dict[str, Any]],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -155,7 +166,7 @@ def map_columns(
                     f"{', '.join(repr(x) for x in fspec['names'][1:]) or 'no synonyms'})",
                     column=fspec["names"][0],
                 )
-            out[field] = pd.Series(pd.NA, index=src.frame.index, dtype="string")
+            out[field] = _missing_text(src.frame.index)
             headers[field] = fspec["names"][0]
         else:
             col = src.frame[hit]
