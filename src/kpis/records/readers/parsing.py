@@ -200,8 +200,9 @@ def _text_arrow(s: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(pa.array(s.array))
-    t = pc.if_else(pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type)),
-                   pa.scalar(None, type=t.type), t)
+    na = pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type))
+    if pc.any(na).as_py():  # (most columns have no blank or "N/A" cell to clear)
+        t = pc.if_else(na, pa.scalar(None, type=t.type), t)
     return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index, name=s.name)
 
 
@@ -444,7 +445,7 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     cand = pd.Series(h).duplicated(keep=False).to_numpy()  # its hash occurs more than once
     out = np.zeros(len(df), dtype=bool)
     if cand.any():
-        sub = df.loc[cand].duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+        sub = df.loc[cand, key].duplicated(keep=keep)  # type: ignore[arg-type]
         out[cand] = sub.to_numpy()
     return pd.Series(out, index=df.index)
 
