@@ -71,3 +71,15 @@ def test_positions_are_get_indexer_positions_in_arrow_and_in_pandas() -> None:
         t = pd.Series(["W3", None, "W9", "W1", "w1"], dtype=dtype)
         got = _positions(index, t)
         assert got.tolist() == [2, -1, -1, 0, -1] and got.dtype == np.int64
+
+
+def test_carer_key_is_urn_else_provider_and_postcode_hand_worked() -> None:
+    from kpis.records.indicators.episodes import carer_key
+
+    ep = pd.DataFrame({"urn": pd.Series([" U1 ", "", None, None, "U2"], dtype="string"),
+                       "place_provider": pd.Series(["P1", "P2", None, " P3 ", None],
+                                                   dtype="string"),
+                       "pl_post": pd.Series(["GL1 1AA", None, "X", "GL2", "Y"], dtype="string")})
+    # URN stripped; a blank or missing URN -> provider|postcode, missing if either is -> ""
+    assert carer_key(ep).tolist() == ["U1", "", "", "P3|GL2", "U2"]
+    assert carer_key(ep.astype(object)).tolist() == ["U1", "", "", "P3|GL2", "U2"]
