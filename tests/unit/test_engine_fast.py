@@ -35,3 +35,51 @@ def test_event_frame_breakdown_is_text_like_an_inferred_column() -> None:
     empty = event_frame(np.array([], dtype=np.int64), breakdown="", child=np.array([]),
                         team=np.array([]), worker=np.array([]), in_numerator=np.array([]))
     assert len(empty) == 0 and empty["breakdown"].dtype == object
+
+
+def test_events_only_leaves_out_the_drill_down_columns_inside_the_block_only() -> None:
+    from kpis.records.indicators.arrays import EVENT_COLUMNS, events_only
+
+    def ev() -> pd.DataFrame:
+        return event_frame(np.array([0, 2]), breakdown="", child=np.array([4, 9]),
+                           team=np.array([1, 1]), worker=np.array([0, 3]),
+                           in_numerator=np.array([True, False]),
+                           extra={"decom": np.array(["2020-05-01", "2020-06-02"],
+                                                    dtype="datetime64[D]")})
+
+    with events_only():
+        lean = ev()
+    assert list(lean.columns) == EVENT_COLUMNS
+    assert lean["child"].tolist() == [4, 9] and lean["num"].tolist() == [1.0, 0.0]
+    full = ev()  # after the block: the drill-down column is back
+    assert list(full.columns) == EVENT_COLUMNS + ["decom"]
+    pd.testing.assert_frame_equal(full[EVENT_COLUMNS], lean)
+    try:  # an error inside the block does not leave the switch on
+        with events_only():
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert "decom" in ev().columns
+
+
+def test_positions_are_get_indexer_positions_in_arrow_and_in_pandas() -> None:
+    from kpis.records.indicators.context import _positions
+
+    for storage in ("pyarrow", "python"):
+        dtype = pd.StringDtype(storage)
+        index = pd.Index(pd.array(["W1", "W2", "W3"], dtype=dtype))
+        t = pd.Series(["W3", None, "W9", "W1", "w1"], dtype=dtype)
+        got = _positions(index, t)
+        assert got.tolist() == [2, -1, -1, 0, -1] and got.dtype == np.int64
+
+
+def test_carer_key_is_urn_else_provider_and_postcode_hand_worked() -> None:
+    from kpis.records.indicators.episodes import carer_key
+
+    ep = pd.DataFrame({"urn": pd.Series([" U1 ", "", None, None, "U2"], dtype="string"),
+                       "place_provider": pd.Series(["P1", "P2", None, " P3 ", None],
+                                                   dtype="string"),
+                       "pl_post": pd.Series(["GL1 1AA", None, "X", "GL2", "Y"], dtype="string")})
+    # URN stripped; a blank or missing URN -> provider|postcode, missing if either is -> ""
+    assert carer_key(ep).tolist() == ["U1", "", "", "P3|GL2", "U2"]
+    assert carer_key(ep.astype(object)).tolist() == ["U1", "", "", "P3|GL2", "U2"]

@@ -69,3 +69,27 @@ def test_duplicated_rows_matches_pandas_hand_worked() -> None:
     got = duplicated_rows(df, ["child_id", "start", "n"])
     assert not got[1000] and int(got.sum()) == 599
     assert got.tolist() == df.duplicated(["child_id", "start", "n"]).tolist()
+
+
+def test_memo_parses_each_distinct_cell_once_and_maps_every_column_back() -> None:
+    key = ("date", "test-memo")
+    frame._MEMO.pop(key, None)
+    seen: list[list[str]] = []
+
+    def parse(u: pd.Series) -> tuple[pd.Series, ...]:
+        seen.append(u.tolist())
+        return parse_dates_full(u)[:2]
+
+    first = pd.Series(["01/02/2020", "2020-03-04"], dtype="string")
+    ix, res = frame._memo_parse(first, key, parse)
+    assert ix.tolist() == [0, 1] and seen == [["01/02/2020", "2020-03-04"]]
+    second = pd.Series(["bad", "2020-03-04", "01/02/2020"], dtype="string")
+    ix, res = frame._memo_parse(second, key, parse)
+    assert seen[1] == ["bad"]  # only the new cell is parsed
+    assert ix.tolist() == [2, 1, 0]
+    values, bad = res
+    assert values[ix].tolist() == [pd.NaT, pd.Timestamp("2020-03-04"), pd.Timestamp("2020-02-01")]
+    assert bad[ix].tolist() == [True, False, False]
+    ix, _ = frame._memo_parse(second, key, parse)  # all seen: nothing parsed
+    assert len(seen) == 2 and ix.tolist() == [2, 1, 0]
+    frame._MEMO.pop(key, None)

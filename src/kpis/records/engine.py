@@ -71,7 +71,7 @@ from kpis.records.indicators import (
     timeliness,
     workforce,
 )
-from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, shift_months
+from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, events_only, shift_months
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
 
@@ -385,6 +385,24 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
     return {"pair": gp, "m": gm, "unit": gu, "num": gnum, "den": gden}
 
 
+def _pair_codes(bd: pd.Series, indicator_id: str, pair_no: dict[tuple[str, str], int]
+                ) -> np.ndarray:
+    """Pair number of each event row from its breakdown, compared as text in Arrow (Arrow's
+    own kernel when the column is Arrow text: pandas' comparison costs more than the work)."""
+    pc = np.zeros(len(bd), dtype=np.int64)
+    arrow = getattr(bd.dtype, "storage", "") == "pyarrow"
+    if arrow:
+        import pyarrow as pa
+        import pyarrow.compute as pac
+
+        arr = pa.array(bd.array)
+    for b in REGISTRY[indicator_id].notes:
+        hit = (pac.equal(arr, b).fill_null(False).to_numpy(zero_copy_only=False) if arrow
+               else (bd == b).to_numpy(dtype=bool))
+        pc[hit] = pair_no[(indicator_id, b)]
+    return pc
+
+
 def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
             levels: Sequence[str] = LEVELS, indicators: Sequence[str] | None = None
             ) -> pd.DataFrame:
@@ -405,12 +423,9 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     cols: dict[str, list[np.ndarray]] = {c: [] for c in ("pair", "m", "team", "worker", "num",
                                                           "den")}
     for i in ids:
-        ev = _run(ctx, i)
-        bd = ev["breakdown"]
-        pc = np.zeros(len(ev), dtype=np.int64)
-        for b in REGISTRY[i].notes:  # compared as text in Arrow, not as Python strings
-            pc[(bd == b).to_numpy(dtype=bool)] = pair_no[(i, b)]
-        cols["pair"].append(pc)
+        with events_only():  # only the event columns are summed: no drill-down columns
+            ev = _run(ctx, i)
+        cols["pair"].append(_pair_codes(ev["breakdown"], i, pair_no))
         for c in ("m", "team", "worker", "num", "den"):
             cols[c].append(ev[c].to_numpy())
     evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}

@@ -90,7 +90,7 @@ def _roles(ctx: Context) -> np.ndarray:
     w = ctx.records.workers
     out = np.full(len(ctx.workers_index), "", dtype=object)
     if len(w):
-        wc = ctx.worker_code(w["worker_id"])
+        wc = ctx.workers_wcode
         order = np.argsort(days(w["start_date"]), kind="stable")
         ok = wc[order] >= 0
         out[wc[order][ok]] = text(w["role"])[order][ok]
@@ -148,8 +148,8 @@ def cin_plan_under_1y(ctx: Context) -> pd.DataFrame:
         s = s[idx]
     months = int(timescales()["cin_plans"]["months"])
     innum = s > shift_months(ctx.me[m], -months) if len(idx) else np.zeros(0, bool)
-    team = ctx.vocab.encode(df["team"])[idx] if len(df) else idx
-    worker = ctx.vocab.encode(df["worker"])[idx] if len(df) else idx
+    team = ctx.labels("cin", "team")[idx] if len(df) else idx
+    worker = ctx.labels("cin", "worker")[idx] if len(df) else idx
     return event_frame(m, breakdown="", child=ctx.codes("cin")[idx] if len(df) else idx,
                        team=team, worker=worker, in_numerator=innum,
                        extra={"cin_start": to_dates(s)})

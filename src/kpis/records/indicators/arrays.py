@@ -30,6 +30,10 @@ Conventions used throughout (documented once here):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
@@ -43,7 +47,10 @@ def days(s: pd.Series, missing: int = NAT) -> np.ndarray:
     """Dates -> int64 day numbers since 1970-01-01; NaT -> `missing`."""
     if len(s) == 0:
         return np.empty(0, dtype=np.int64)
-    a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # already dates: no to_datetime
+        a = np.asarray(s).astype("datetime64[D]").view(np.int64).copy()
+    else:
+        a = pd.to_datetime(s).to_numpy().astype("datetime64[D]").view(np.int64).copy()
     if missing != NAT:
         a[a == NAT] = missing
     return a
@@ -102,11 +109,39 @@ def count_by_key(event_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
 def text(s: pd.Series) -> np.ndarray:
     """Codes as stripped upper-case object array ('' for missing): each distinct code cleaned
     once and spread back (codes repeat; no Python string is made per row)."""
-    codes, uniques = pd.factorize(s.astype("string"))
+    t = s.astype("string")
+    if t.dtype.storage == "pyarrow":  # the same kernels pandas' .str calls, without pandas
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(t.array)
+        enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray)
+                                   else arr)
+        u = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary)).to_numpy(
+            zero_copy_only=False)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.append(u, "")[codes]  # code -1 (missing) -> ''
+    codes, uniques = pd.factorize(t)
     u = pd.Series(uniques, dtype="string").str.strip().str.upper().fillna("")
     return np.append(u.to_numpy(dtype=object), "")[codes]  # code -1 (missing) -> ''
 
 
+
+
+#: True while `kpis.records.engine.compute` runs the indicators: it sums the event columns only,
+#: so the drill-down columns (`extra`) are left out of the frames (building them, text columns
+#: above all, cost more than the sums; issue 15). `event_rows` (the drill-down) keeps them.
+_EVENTS_ONLY: ContextVar[bool] = ContextVar("events_only", default=False)
+
+
+@contextmanager
+def events_only() -> Iterator[None]:
+    """Within this block, `event_frame` builds the event columns only (no `extra`)."""
+    token = _EVENTS_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _EVENTS_ONLY.reset(token)
 
 
 def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
@@ -115,7 +150,8 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
                 num: np.ndarray | None = None, den: np.ndarray | None = None) -> pd.DataFrame:
     """Build an event frame from event-level arrays (all of length len(m)).
 
-    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows.
+    `num` defaults to in_numerator (0/1) and `den` to 1: a share of cohort rows. Inside
+    `events_only()` the `extra` columns are left out.
     """
     innum = np.asarray(in_numerator, dtype=bool)
     data = {
@@ -128,7 +164,8 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
         "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
         "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
     }
-    data.update(extra or {})
+    if extra and not _EVENTS_ONLY.get():
+        data.update(extra)
     return pd.DataFrame(data)
 
 

@@ -44,6 +44,18 @@ def _labels(s: pd.Series) -> tuple[np.ndarray, object]:
             pd.array(enc.dictionary, dtype="string"))
 
 
+def _positions(index: pd.Index, t: pd.Series) -> np.ndarray:
+    """`index.get_indexer(t)` as int64 for an index of distinct ids (-1: missing or absent);
+    Arrow text is looked up in Arrow (the same positions, without pandas' object copies)."""
+    if t.dtype.storage == "pyarrow" and getattr(index.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(t.array), value_set=pa.array(index.array))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return index.get_indexer(t).astype(np.int64)
+
+
 class Vocab:
     """Team and worker labels <-> integer codes (0 = "unallocated", 1 = "unknown")."""
 
@@ -66,8 +78,16 @@ class Vocab:
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
         codes, uniques = _labels(s)
-        u = pd.Series(uniques, dtype="string").str.strip()
-        u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
+        if getattr(uniques.dtype, "storage", "") == "pyarrow":  # strip and blanks in Arrow
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            t = pc.utf8_trim_whitespace(pa.array(uniques))
+            u = pc.if_else(pc.equal(t, ""), pa.scalar(missing, t.type), t).fill_null(
+                missing).to_numpy(zero_copy_only=False)
+        else:
+            u = pd.Series(uniques, dtype="string").str.strip()
+            u = u.mask(u.isna() | (u == ""), missing).to_numpy(dtype=object)
         ucodes = self.codes_of(u)
         miss = self.codes_of([missing])[0]
         return np.where(codes < 0, miss, ucodes[np.maximum(codes, 0)] if len(u) else miss)
@@ -108,7 +128,7 @@ class Context:
         if not tables:
             return pd.Index([], dtype=object)
         cols = [getattr(self.records, t)["child_id"].astype("string") for t in tables]
-        codes, uniques = pd.factorize(pd.concat(cols, ignore_index=True))
+        codes, uniques = _labels(pd.concat(cols, ignore_index=True))  # as pd.factorize
         bounds = np.cumsum([0, *map(len, cols)])
         for t, lo, hi in zip(tables, bounds[:-1], bounds[1:], strict=True):
             self._codes[t] = codes[lo:hi].astype(np.int64)
@@ -118,7 +138,7 @@ class Context:
         """Integer code per child id (-1 when missing)."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        return self.children_index.get_indexer(s.astype("string")).astype(np.int64)
+        return _positions(self.children_index, s.astype("string"))
 
     def codes(self, table: str) -> np.ndarray:
         """Child codes of one table's rows (cached)."""
@@ -146,10 +166,19 @@ class Context:
             order = np.lexsort((d, code))
             self._annex[key] = {
                 "pos": order, "code": code[order], "d": d[order],
-                "team": self.vocab.encode(df["team"])[order] if len(df) else code[order],
-                "worker": self.vocab.encode(df["worker"])[order] if len(df) else code[order],
+                "team": self.labels(table, "team")[order] if len(df) else code[order],
+                "worker": self.labels(table, "worker")[order] if len(df) else code[order],
             }
         return self._annex[key]
+
+    def labels(self, table: str, col: str, missing: str = UNALLOCATED) -> np.ndarray:
+        """`vocab.encode` of a team or worker column of a table, once per run (several lists
+        and dates read the same columns; the codes are the same every time). Read-only."""
+        key = (table, col, missing)
+        cache = self.__dict__.setdefault("_labels", {})
+        if key not in cache:
+            cache[key] = self.vocab.encode(getattr(self.records, table)[col], missing)
+        return cache[key]
 
     def column(self, table: str, col: str, pos: np.ndarray) -> pd.Series:
         """Column `col` of `table` at row positions `pos`."""
@@ -163,9 +192,16 @@ class Context:
         return pd.Index(ids.unique())
 
     def worker_code(self, s: pd.Series | np.ndarray) -> np.ndarray:
+        """Position of each worker id in `workers_index` (-1 when missing or not there); Arrow
+        text is looked up in Arrow (what `Index.get_indexer` gives, without pandas' copy)."""
         if len(s) == 0:
             return np.empty(0, dtype=np.int64)
-        return self.workers_index.get_indexer(pd.Series(s).astype("string")).astype(np.int64)
+        return _positions(self.workers_index, pd.Series(s).astype("string"))
+
+    @cached_property
+    def workers_wcode(self) -> np.ndarray:
+        """`worker_code` of the workers table's rows (read-only; posts, teams and roles)."""
+        return self.worker_code(self.records.workers["worker_id"])
 
     # ---- windows -----------------------------------------------------------------------------
     def window_pairs(self, start: np.ndarray, ws: np.ndarray,
@@ -255,7 +291,7 @@ class Context:
     def posts(self) -> pd.DataFrame:
         """Workers in post at each month-end: wcode, m, team, fte (summed over roles), agency."""
         w = self.records.workers
-        wcode = self.worker_code(w["worker_id"])
+        wcode = self.workers_wcode
         start = days(w["start_date"])
         start[start == NAT] = -OPEN  # no start date: in post from the beginning [I]
         end = days(w["end_date"], OPEN)
@@ -267,7 +303,7 @@ class Context:
         fte = pd.to_numeric(w["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         fte_e = np.nan_to_num(fte[idx])
         agency = w["agency"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        teams = self.vocab.encode(w["team"], UNKNOWN_TEAM)
+        teams = self.labels("workers", "team", UNKNOWN_TEAM)
         return pd.DataFrame({
             "key": uk,
             "wcode": uk // max(self.nm, 1),
@@ -289,10 +325,10 @@ class Context:
         w = self.records.workers
         out = np.ones(len(self.workers_index), dtype=np.int64)  # 1 = "unknown"
         if len(w):
-            wcode = self.worker_code(w["worker_id"])
+            wcode = self.workers_wcode
             order = np.argsort(days(w["start_date"]), kind="stable")
             ok = wcode[order] >= 0
-            out[wcode[order][ok]] = self.vocab.encode(w["team"], UNKNOWN_TEAM)[order][ok]
+            out[wcode[order][ok]] = self.labels("workers", "team", UNKNOWN_TEAM)[order][ok]
         return out
 
     def team_of(self, wcode: np.ndarray, m: np.ndarray) -> np.ndarray:

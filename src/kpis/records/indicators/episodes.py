@@ -65,6 +65,17 @@ def carer_key(ep: pd.DataFrame) -> np.ndarray:
     """A key for 'the same carer' [I]: URN when present, else PLACE_PROVIDER + PL_POST."""
     if len(ep) == 0:
         return np.empty(0, dtype=object)
+    cols = [ep[c].astype("string") for c in ("urn", "place_provider", "pl_post")]
+    if all(c.dtype.storage == "pyarrow" for c in cols):  # pandas' .str kernels, in Arrow
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        urn, prov, post = (pc.utf8_trim_whitespace(pa.array(c.array).cast(pa.large_string()))
+                           for c in cols)
+        # provider|postcode, missing when either is (as pandas' + gives)
+        alt = pc.binary_join_element_wise(prov, post, pa.scalar("|", prov.type))
+        use_alt = pc.or_(pc.is_null(urn), pc.equal(urn, "").fill_null(False))
+        return pc.if_else(use_alt, alt, urn).fill_null("").to_numpy(zero_copy_only=False)
     urn = ep["urn"].astype("string").str.strip()
     alt = ep["place_provider"].astype("string").str.strip() + "|" + \
         ep["pl_post"].astype("string").str.strip()

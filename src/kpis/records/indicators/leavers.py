@@ -52,7 +52,23 @@ def oc3_day(ctx: Context) -> int:
     return best
 
 
+def _text(ctx: Context, col: str) -> np.ndarray:
+    """`text` of an OC3 column, once per run (five indicators read the same three columns)."""
+    cache = ctx.__dict__.setdefault("_oc3_text", {})
+    if col not in cache:
+        cache[col] = text(ctx.records.oc3[col])
+    return cache[col]
+
+
 def _cohort(ctx: Context, ages: tuple[int, int] | None) -> tuple[np.ndarray, ...]:
+    """(OC3 row positions, m, DOB day numbers) of the cohort, once per run and age band."""
+    cache = ctx.__dict__.setdefault("_oc3_cohort", {})
+    if ages not in cache:
+        cache[ages] = _cohort_of(ctx, ages)
+    return cache[ages]
+
+
+def _cohort_of(ctx: Context, ages: tuple[int, int] | None) -> tuple[np.ndarray, ...]:
     oc = ctx.records.oc3
     ref = oc3_day(ctx)
     empty = np.empty(0, dtype=np.int64)
@@ -62,7 +78,7 @@ def _cohort(ctx: Context, ages: tuple[int, int] | None) -> tuple[np.ndarray, ...
     m = int(np.searchsorted(ctx.me, me))
     if m >= ctx.nm or ctx.me[m] != me:
         return empty, empty, empty
-    touch = text(oc["in_touch"])
+    touch = _text(ctx, "in_touch")
     keep = ~np.isin(touch, list(OUT_OF_COHORT))
     dob = days(oc["dob"])
     age = np.full(len(oc), -1)
@@ -77,15 +93,15 @@ def _cohort(ctx: Context, ages: tuple[int, int] | None) -> tuple[np.ndarray, ...
 
 def _frame(ctx: Context, innum_of: object, ages: tuple[int, int] | None,
            breakdown: str = "") -> pd.DataFrame:
-    oc = ctx.records.oc3
     pos, m, dob = _cohort(ctx, ages)
     code = ctx.codes("oc3")[pos]
     team, worker = ctx.attribute(code, m)
     innum = innum_of(pos) if len(pos) else np.zeros(0, bool)  # type: ignore[operator]
     return event_frame(m, breakdown=breakdown, child=code, team=team, worker=worker,
                        in_numerator=innum, extra={
-                           "dob": to_dates(dob), "in_touch": text(oc["in_touch"])[pos],
-                           "activ": text(oc["activ"])[pos], "accom": text(oc["accom"])[pos]})
+                           "dob": to_dates(dob), "in_touch": _text(ctx, "in_touch")[pos],
+                           "activ": _text(ctx, "activ")[pos],
+                           "accom": _text(ctx, "accom")[pos]})
 
 
 def care_leavers_in_touch(ctx: Context) -> pd.DataFrame:
@@ -95,17 +111,17 @@ def care_leavers_in_touch(ctx: Context) -> pd.DataFrame:
     (NO, REFU, NREQ and RHOM are not in touch) [V]. The scorecard's "within the last 6 months"
     is local; OC3 records contact around the birthday [V]. Period rule: OC3 (module docstring).
     """
-    oc = ctx.records.oc3
-    return _frame(ctx, lambda p: np.isin(text(oc["in_touch"])[p], list(IN_TOUCH)), None)
+    touch = _text(ctx, "in_touch")
+    return _frame(ctx, lambda p: np.isin(touch[p], list(IN_TOUCH)), None)
 
 
 def _suitable(ctx: Context) -> object:
-    acc = text(ctx.records.oc3["accom"])
+    acc = _text(ctx, "accom")
     return lambda p: np.char.endswith(acc[p].astype(str), SUITABLE_SUFFIX) & (acc[p] != "")
 
 
 def _eet(ctx: Context) -> object:
-    act = text(ctx.records.oc3["activ"])
+    act = _text(ctx, "activ")
     return lambda p: np.isin(act[p], list(EET))
 
 

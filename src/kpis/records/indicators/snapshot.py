@@ -115,8 +115,8 @@ def _frame(ctx: Context, table: str, pos: np.ndarray, m: np.ndarray, innum: np.n
            breakdown: str = "", extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Event frame of list rows, attributed to the row's Allocated Team and Worker."""
     df = getattr(ctx.records, table)
-    team = ctx.vocab.encode(df["team"])[pos] if len(df) else pos
-    worker = ctx.vocab.encode(df["worker"])[pos] if len(df) else pos
+    team = ctx.labels(table, "team")[pos] if len(df) else pos
+    worker = ctx.labels(table, "worker")[pos] if len(df) else pos
     return event_frame(m, breakdown=breakdown, child=ctx.codes(table)[pos], team=team,
                        worker=worker, in_numerator=innum, extra=extra)
 

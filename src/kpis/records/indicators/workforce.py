@@ -30,7 +30,15 @@ THRESHOLDS = {"caseload_18_or_fewer": 18.0, "caseload_22_or_fewer": 22.0}
 
 
 def _holders(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(children held by case-holding workers, case-holding worker posts with `children`)."""
+    """(children held by case-holding workers, case-holding worker posts with `children`),
+    once per run (three indicators read them; copy-on-write frames, read-only here)."""
+    cache = ctx.__dict__.setdefault("_holders", {})
+    if not cache:
+        cache["held"], cache["posts"] = _holders_of(ctx)
+    return cache["held"], cache["posts"]
+
+
+def _holders_of(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     code, m, wc = ctx.alloc_all
     nm = max(ctx.nm, 1)
     p = ctx.posts

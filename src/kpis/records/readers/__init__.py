@@ -118,7 +118,8 @@ def _contract(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
     for c in df.columns:
         if c not in out and not str(c).startswith("_"):
             out[c] = df[c]
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    # columns of pandas objects: copy-on-write, so no copy (nor consolidation) is needed here
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
 
 
 _TEXT, _BOOL = pd.StringDtype(), pd.BooleanDtype()

@@ -46,8 +46,12 @@ def infer_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
             continue
         for f, fs in t["spec"].items():
             if fs.get("kind") in ("start", "end", "event") and f in df:
-                d = df[f].dropna()
-                parts.append(d.to_numpy(dtype="datetime64[D]").astype(np.int64))
+                v = df[f].to_numpy()
+                if v.dtype.kind == "M":  # a date column: NaT dropped in numpy
+                    v = v[~np.isnat(v)].astype("datetime64[D]")
+                else:
+                    v = df[f].dropna().to_numpy(dtype="datetime64[D]")
+                parts.append(v.astype(np.int64))
     if not parts:
         return None
     d = np.sort(np.concatenate(parts))
@@ -81,6 +85,9 @@ def apply_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
             kind = fs.get("kind")
             if fs.get("type") != "date" or f not in df or kind in ("dob", "future", None):
                 continue
+            v = df[f].to_numpy()
+            if v.dtype.kind == "M" and not (v > np.datetime64(extract)).any():
+                continue  # (checked in numpy: NaT is never after it)
             late = (df[f] > extract).fillna(False).astype(bool)
             if not late.any():
                 continue

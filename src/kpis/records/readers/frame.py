@@ -12,6 +12,7 @@ objects are parsed cell by cell (issue 15: the 150-council run is identical eith
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,14 @@ def _arrow_of(s: pd.Series) -> Any:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+def _const_text(value: str, n: int) -> Any:
+    """`n` copies of `value` as the text column pandas makes of `df[c] = value` ("str")."""
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(value, pa.large_string()), n),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _is_arrow_text(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
 
@@ -82,8 +91,9 @@ def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
     """Per-distinct-cell results back onto the rows (code -1, a missing cell: missing, or False
     in a mask)."""
     if mask:
-        return pd.Series(np.append(values.to_numpy(dtype=bool, na_value=False), False)[codes],
-                         index=index)
+        flags = (values.to_numpy() if values.dtype == np.bool_  # (no missing to fill)
+                 else values.to_numpy(dtype=bool, na_value=False))
+        return pd.Series(np.append(flags, False)[codes], index=index)
     return pd.Series(pd.api.extensions.take(values.array, codes, allow_fill=True), index=index)
 
 
@@ -103,36 +113,40 @@ def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     return (_text(raw),)
 
 
-#: parsed distinct cells, by parser: (cells as an Arrow array, [values, masks...]); dates,
-#: codes and yes/no cells repeat across columns, files and councils, so each is parsed once per
-#: process
-_MEMO: dict[tuple[str, str], tuple[Any, list[pd.Series]]] = {}
+#: parsed distinct cells, by parser: (cell -> position in the results, [values, masks...]);
+#: dates, codes and yes/no cells repeat across columns, files and councils, so each is parsed
+#: once per process. The positions live in a dict, which only hashes the cells looked up (an
+#: Arrow value set was rebuilt from every cell seen so far on every call; issue 15).
+_MEMO: dict[tuple[str, str], tuple[dict[str, int], list[pd.Series]]] = {}
 _MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
+
+
+def _cells(uniques: pd.Series) -> np.ndarray:
+    """Distinct cells as an object array of Python strings."""
+    if _is_arrow_text(uniques):
+        return _arrow_of(uniques).to_numpy(zero_copy_only=False)
+    return uniques.to_numpy(dtype=object)
 
 
 def _memo_parse(uniques: pd.Series, key: tuple[str, str],
                 parse: Any) -> tuple[np.ndarray, list[pd.Series]]:
     """(position of each distinct cell in the memo, the memo's results) for `uniques`,
-    parsing only the cells not seen before (looked up with Arrow's hash kernel)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    cells_now = _arrow_of(uniques).cast(pa.large_string())
+    parsing only the cells not seen before."""
+    cells = _cells(uniques)
     got = _MEMO.get(key)
     if got is None or len(got[0]) > _MEMO_MAX:
-        got = (pa.array([], type=pa.large_string()), [])
-    keys, results = got
-    ix = (pc.index_in(cells_now, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
-          .astype(np.int64) if len(keys) else np.full(len(uniques), -1, dtype=np.int64))
+        got = ({}, [])
+    seen, results = got
+    ix = np.fromiter(map(seen.get, cells, repeat(-1)), dtype=np.int64, count=len(cells))
     new = ix < 0
     if new.any() or not results:  # (an empty column still needs typed results once)
-        cells = uniques[new].reset_index(drop=True)
-        parsed = [x.reset_index(drop=True) for x in parse(cells)]
+        parsed = [x.reset_index(drop=True) for x in parse(uniques[new].reset_index(drop=True))]
         results = ([pd.concat([a, b], ignore_index=True) for a, b in zip(results, parsed,
                                                                            strict=True)]
                    if results else parsed)
-        ix[new] = len(keys) + np.arange(int(new.sum()))
-        _MEMO[key] = (pa.concat_arrays([keys, cells_now.filter(pa.array(new))]), results)
+        ix[new] = len(seen) + np.arange(int(new.sum()))
+        seen.update(zip(cells[new], ix[new].tolist(), strict=True))
+        _MEMO[key] = (seen, results)
     return ix, results
 
 
@@ -237,10 +251,13 @@ def parse_frame(
         elif bad is not None:  # bool, sex
             flag(bad, UNKNOWN_CODE, field)
         out[field] = parsed
-    out["_row"] = frame["_row"].to_numpy()
-    parsed_frame = pd.DataFrame(out, index=frame.index)
-    parsed_frame["_file"] = file
-    parsed_frame["_sheet"] = sheet
+    out["_row"] = frame["_row"]
+    if len(frame):  # the text columns `df[c] = file` gives, made in Arrow at once (issue 15)
+        out["_file"], out["_sheet"] = _const_text(file, len(frame)), _const_text(sheet, len(frame))
+    parsed_frame = pd.DataFrame(out, index=frame.index, copy=False)  # copy-on-write columns
+    if not len(frame):
+        parsed_frame["_file"] = file
+        parsed_frame["_sheet"] = sheet
     any_bad = bool(flagged.any())
     return (parsed_frame.loc[~flagged] if any_bad else parsed_frame,
             _quarantine(frame, flagged, problems, file, sheet),

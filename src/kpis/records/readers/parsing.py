@@ -133,6 +133,17 @@ def sheet_source(path: Path, sheet: str, raw: pd.DataFrame, marker_names: list[s
     return Source(str(path), sheet, frame.reset_index(names="_sheet_row"), first_row, n_blank)
 
 
+def _missing_text(index: pd.Index) -> pd.Series:
+    """An all-missing "string" column (a field the file lacks): Arrow's null array when that is
+    what the "string" dtype holds (pandas fills it cell by cell otherwise)."""
+    if pd.StringDtype().storage == "pyarrow":
+        import pyarrow as pa
+
+        return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(index), pa.large_string())),
+                         index=index)
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
 def map_columns(
     src: Source, spec: dict[str, dict[str, Any]],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -155,7 +166,7 @@ def map_columns(
                     f"{', '.join(repr(x) for x in fspec['names'][1:]) or 'no synonyms'})",
                     column=fspec["names"][0],
                 )
-            out[field] = pd.Series(pd.NA, index=src.frame.index, dtype="string")
+            out[field] = _missing_text(src.frame.index)
             headers[field] = fspec["names"][0]
         else:
             col = src.frame[hit]
@@ -163,7 +174,7 @@ def map_columns(
                 col = col.iloc[:, 0]
             out[field] = col
             headers[field] = hit
-    frame = pd.DataFrame(out, index=src.frame.index)
+    frame = pd.DataFrame(out, index=src.frame.index, copy=False)  # Series: copy-on-write
     if "_sheet_row" in src.frame.columns:
         frame["_row"] = src.frame["_sheet_row"].to_numpy()
     else:
@@ -189,8 +200,9 @@ def _text_arrow(s: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(pa.array(s.array))
-    t = pc.if_else(pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type)),
-                   pa.scalar(None, type=t.type), t)
+    na = pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type))
+    if pc.any(na).as_py():  # (most columns have no blank or "N/A" cell to clear)
+        t = pc.if_else(na, pa.scalar(None, type=t.type), t)
     return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index, name=s.name)
 
 
@@ -420,18 +432,20 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     numbers, hashed together in numpy) occur more than once can be copies, and pandas compares
     every column of those alone. Every copy of a duplicated row is among them, in the same
     order, so the result is the same (a hash collision only adds a candidate)."""
-    dates = [c for c in key if df[c].dtype == "datetime64[ns]"]
-    if not dates or len(dates) == len(key) or len(df) < 1000:
+    if len(df) < 1000:
+        return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+    dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)
+    dates = [c for c in key if dtypes[c] == "datetime64[ns]"]
+    if not dates or len(dates) == len(key):
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     h = np.zeros(len(df), dtype=np.uint64)
     for k, c in enumerate(dates):
         v = df[c].to_numpy().view(np.int64).astype(np.uint64)
         h = h * np.uint64(0x9E3779B97F4A7C15 + 2 * k) + v  # wraps mod 2**64
-    _, inv, counts = np.unique(h, return_inverse=True, return_counts=True)
-    cand = counts[inv] > 1
+    cand = pd.Series(h).duplicated(keep=False).to_numpy()  # its hash occurs more than once
     out = np.zeros(len(df), dtype=bool)
     if cand.any():
-        sub = df.loc[cand].duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
+        sub = df.loc[cand, key].duplicated(keep=keep)  # type: ignore[arg-type]
         out[cand] = sub.to_numpy()
     return pd.Series(out, index=df.index)
 

@@ -208,13 +208,13 @@ def locate(posts: pd.Series, table: pd.DataFrame, sector_table: pd.DataFrame | N
     of the sector's postcodes) [I]; anything else is unmatched. Returns one row per input:
     easting, northing, latitude, longitude (NaN when unmatched), la ("" when unknown) and
     `match` ("postcode", "sector" or "" = unmatched)."""
-    full, sector = normalise(posts)
-    n = len(full)
+    n = len(posts)
     out = {k: np.full(n, np.nan) for k in ("easting", "northing", "latitude", "longitude")}
     la = np.full(n, "", dtype=object)
     match = np.full(n, UNMATCHED, dtype=object)
-    if n == 0 or len(table) == 0:
+    if n == 0 or len(table) == 0:  # nothing to place them on: not even normalised (issue 15)
         return pd.DataFrame({**out, "la": la, "match": match})
+    full, sector = normalise(posts)
     sec = sectors(table) if sector_table is None else sector_table
     table = _numeric(table)
     i = pd.Index(table["postcode"]).get_indexer(full)

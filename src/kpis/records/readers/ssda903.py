@@ -53,30 +53,35 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     m = ep["dec"].isna() & has_next
     log(m, "open_closed_at_next_decom", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": open, DEC set to " + fmt_dates(nxt[e.index]))
-    ep.loc[m, "dec"] = nxt[m]
-    ep.loc[m, "rec"] = x1[m]
+    if m.any():  # (an assignment through an all-False mask still costs)
+        ep.loc[m, "dec"] = nxt[m]
+        ep.loc[m, "rec"] = x1[m]
 
     m = has_next & (ep["dec"] > nxt)
     log(m, "overlap_truncated", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": DEC "
         + fmt_dates(e["dec"]) + " -> " + fmt_dates(nxt[e.index]))
-    ep.loc[m, "dec"] = nxt[m]
-    ep.loc[m, "rec"] = x1[m]
+    if m.any():
+        ep.loc[m, "dec"] = nxt[m]
+        ep.loc[m, "rec"] = x1[m]
 
     m = has_next & (ep["rec"] == "X1").fillna(False) & (ep["dec"] < nxt)
     log(m, "gap_closed", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": DEC "
         + fmt_dates(e["dec"]) + " -> " + fmt_dates(nxt[e.index]))
-    ep.loc[m, "dec"] = nxt[m]
+    if m.any():
+        ep.loc[m, "dec"] = nxt[m]
 
     m = (has_next & (ep["dec"] == nxt) & (nxt_rne != "S").fillna(True)
          & (ep["rec"] != "X1").fillna(True))
     log(m, "rec_set_x1", lambda e: "DECOM " + fmt_dates(e["decom"]) + ": REC "
         + e["rec"].fillna("blank") + " -> X1 (next episode continues the period)")
-    ep.loc[m, "rec"] = x1[m]
+    if m.any():
+        ep.loc[m, "rec"] = x1[m]
 
     m = ep["dec"].isna() & ep["rec"].notna()
     log(m, "rec_cleared_on_open", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": open episode had REC " + e["rec"].fillna(""))
-    ep.loc[m, "rec"] = pd.NA
+    if m.any():
+        ep.loc[m, "rec"] = pd.NA
     return ep.reset_index(drop=True), pd.concat(logs, ignore_index=True)
 
 
