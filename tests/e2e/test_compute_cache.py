@@ -19,6 +19,15 @@ REFERRED_AGAIN = (f"{CHILD},Date of referral,Referral NFA?,Allocated Team,Alloca
                   "C1,M,01/02/2010,03/04/2019,N,T1,W1\nC1,M,01/02/2010,10/06/2019,N,T1,W1\n")
 
 
+@pytest.fixture
+def two_councils(tmp_path: Path) -> Path:
+    """Two tiny hand-made councils, LA1 and LA2, under tmp_path/in."""
+    inp = tmp_path / "in"
+    make_council(inp / "LA1")
+    make_council(inp / "LA2")
+    return inp
+
+
 def _compute(inp: Path, out: Path, capsys: pytest.CaptureFixture, *extra: str) -> str:
     assert main(["compute", "--input", str(inp), "--out", str(out), *ARGS, *extra]) == 0
     return capsys.readouterr().out
@@ -35,10 +44,8 @@ def _entries(out: Path) -> list[str]:
 
 
 def test_second_run_reuses_and_a_changed_council_is_computed_again(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    inp = tmp_path / "in"
-    make_council(inp / "LA1")
-    make_council(inp / "LA2")
+        tmp_path: Path, two_councils: Path, capsys: pytest.CaptureFixture) -> None:
+    inp = two_councils
     out = tmp_path / "out" / "figures.csv"
     first = _compute(inp, out, capsys)
     assert "reused:" not in first
@@ -72,10 +79,8 @@ def test_second_run_reuses_and_a_changed_council_is_computed_again(
 
 
 def test_other_options_or_a_damaged_entry_are_not_reused(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    inp = tmp_path / "in"
-    make_council(inp / "LA1")
-    make_council(inp / "LA2")
+        tmp_path: Path, two_councils: Path, capsys: pytest.CaptureFixture) -> None:
+    inp = two_councils
     out = tmp_path / "figures.csv"
     _compute(inp, out, capsys)
     folder = cache.folder_for(out)
@@ -123,10 +128,8 @@ def test_reused_result_is_the_computed_one(tmp_path: Path) -> None:
 
 
 def test_a_cache_that_cannot_be_kept_is_only_a_warning(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    inp = tmp_path / "in"
-    make_council(inp / "LA1")
-    make_council(inp / "LA2")
+        tmp_path: Path, two_councils: Path, capsys: pytest.CaptureFixture) -> None:
+    inp = two_councils
     out = tmp_path / "figures.csv"
     cache.folder_for(out).write_text("a file where the cache folder would go")
     assert main(["compute", "--input", str(inp), "--out", str(out), *ARGS]) == 0
