@@ -71,6 +71,26 @@ def test_duplicated_rows_matches_pandas_hand_worked() -> None:
     assert got.tolist() == df.duplicated(["child_id", "start", "n"]).tolist()
 
 
+def test_duplicated_rows_counts_nan_and_signed_zero_as_pandas_does() -> None:
+    i = np.arange(1000)
+    df = pd.DataFrame({"child_id": pd.array(["A"] * 1000, dtype="string"),
+                       "start": pd.Series(pd.Timestamp("2020-01-01")
+                                          + pd.to_timedelta(i, unit="D")),
+                       "fte": (i + 1) / 1000})
+    df.loc[[2, 3], "start"] = pd.Timestamp("2019-01-01")  # rows 2, 3: same start
+    df.loc[[2, 3], "fte"] = [0.0, -0.0]  # pandas: 0.0 equals -0.0
+    df.loc[[7, 8], "start"] = pd.NaT
+    df.loc[[7, 8], "fte"] = [np.nan, np.nan]  # NaN equals NaN
+    df.loc[[10, 11], "start"] = pd.Timestamp("2018-01-01")
+    df.loc[11, "child_id"] = "B"  # same dates and FTE, other child: not a copy
+    df.loc[[10, 11], "fte"] = 0.5
+    got = duplicated_rows(df, ["child_id", "start", "fte"])
+    assert np.flatnonzero(got.to_numpy()).tolist() == [3, 8]
+    assert got.tolist() == df.duplicated(["child_id", "start", "fte"]).tolist()
+    last = duplicated_rows(df, ["child_id", "start", "fte"], keep="last")
+    assert np.flatnonzero(last.to_numpy()).tolist() == [2, 7]
+
+
 def test_memo_parses_each_distinct_cell_once_and_maps_every_column_back() -> None:
     key = ("date", "test-memo")
     frame._MEMO.pop(key, None)
