@@ -113,3 +113,22 @@ def test_memo_parses_each_distinct_cell_once_and_maps_every_column_back() -> Non
     ix, _ = frame._memo_parse(second, key, parse)  # all seen: nothing parsed
     assert len(seen) == 2 and ix.tolist() == [2, 1, 0]
     frame._MEMO.pop(key, None)
+
+
+def test_sort_rows_orders_as_pandas_stable_sort_with_missing_first() -> None:
+    from kpis.records.readers.ssda903 import sort_rows
+
+    nat = None
+    df = pd.DataFrame({
+        "child_id": pd.array(["b", "A2", "A10", "A2", "A2", "É"], dtype="string"),
+        "start": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-01-01", "2020-03-01",
+                                 "2020-02-01", "2019-01-01"]),
+        "end": pd.to_datetime([nat, "2020-04-01", nat, nat, nat, nat]),
+        "n": [0, 1, 2, 3, 4, 5],
+    }, index=[10, 11, 12, 13, 14, 15])
+    got = sort_rows(df, ["child_id", "start", "end"])
+    # code-point order A10 < A2 < b < É; A2's two 2020-03-01 rows: the open one (13) first
+    assert got.index.tolist() == [12, 14, 13, 11, 10, 15]
+    assert got["n"].tolist() == [2, 4, 3, 1, 0, 5]
+    pd.testing.assert_frame_equal(
+        got, df.sort_values(["child_id", "start", "end"], na_position="first", kind="stable"))
