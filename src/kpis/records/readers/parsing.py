@@ -193,9 +193,12 @@ def _text(s: pd.Series) -> pd.Series:
     return t.mask(t.isin(NA_TEXTS))
 
 
-def _text_arrow(s: pd.Series) -> pd.Series:
+_KEEP: Any = object()  # (`_text_arrow`: keep the column's name)
+
+
+def _text_arrow(s: pd.Series, name: Any = _KEEP) -> pd.Series:
     """`_text` of an Arrow-backed text column in Arrow's own kernels (the same strip as pandas'
-    `.str.strip()` there), without pandas' per-call overhead."""
+    `.str.strip()` there), without pandas' per-call overhead; named `name` (else as `s`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -203,7 +206,8 @@ def _text_arrow(s: pd.Series) -> pd.Series:
     na = pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type))
     if pc.any(na).as_py():  # (most columns have no blank or "N/A" cell to clear)
         t = pc.if_else(na, pa.scalar(None, type=t.type), t)
-    return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index, name=s.name)
+    return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index,
+                     name=s.name if name is _KEEP else name)
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
