@@ -174,11 +174,10 @@ def map_columns(
                 col = col.iloc[:, 0]
             out[field] = col
             headers[field] = hit
+    rows = (src.frame["_sheet_row"].to_numpy() if "_sheet_row" in src.frame.columns
+            else np.arange(len(src.frame)) + src.first_row)
+    out["_row"] = pd.Series(rows, index=src.frame.index)  # (one frame built, no insert after)
     frame = pd.DataFrame(out, index=src.frame.index, copy=False)  # Series: copy-on-write
-    if "_sheet_row" in src.frame.columns:
-        frame["_row"] = src.frame["_sheet_row"].to_numpy()
-    else:
-        frame["_row"] = np.arange(len(frame)) + src.first_row
     return frame, headers
 
 
