@@ -61,7 +61,7 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
 
         enc = pc.dictionary_encode(_arrow_of(s))
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-        uniques = pd.Series(pd.array(enc.dictionary, dtype=s.dtype))
+        uniques = pd.Series(pd.arrays.ArrowStringArray(enc.dictionary, dtype=s.dtype))
         return codes, uniques
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
