@@ -71,6 +71,26 @@ def test_duplicated_rows_matches_pandas_hand_worked() -> None:
     assert got.tolist() == df.duplicated(["child_id", "start", "n"]).tolist()
 
 
+def test_duplicated_rows_counts_nan_and_signed_zero_as_pandas_does() -> None:
+    i = np.arange(1000)
+    df = pd.DataFrame({"child_id": pd.array(["A"] * 1000, dtype="string"),
+                       "start": pd.Series(pd.Timestamp("2020-01-01")
+                                          + pd.to_timedelta(i, unit="D")),
+                       "fte": (i + 1) / 1000})
+    df.loc[[2, 3], "start"] = pd.Timestamp("2019-01-01")  # rows 2, 3: same start
+    df.loc[[2, 3], "fte"] = [0.0, -0.0]  # pandas: 0.0 equals -0.0
+    df.loc[[7, 8], "start"] = pd.NaT
+    df.loc[[7, 8], "fte"] = [np.nan, np.nan]  # NaN equals NaN
+    df.loc[[10, 11], "start"] = pd.Timestamp("2018-01-01")
+    df.loc[11, "child_id"] = "B"  # same dates and FTE, other child: not a copy
+    df.loc[[10, 11], "fte"] = 0.5
+    got = duplicated_rows(df, ["child_id", "start", "fte"])
+    assert np.flatnonzero(got.to_numpy()).tolist() == [3, 8]
+    assert got.tolist() == df.duplicated(["child_id", "start", "fte"]).tolist()
+    last = duplicated_rows(df, ["child_id", "start", "fte"], keep="last")
+    assert np.flatnonzero(last.to_numpy()).tolist() == [2, 7]
+
+
 def test_memo_parses_each_distinct_cell_once_and_maps_every_column_back() -> None:
     key = ("date", "test-memo")
     frame._MEMO.pop(key, None)
@@ -93,3 +113,22 @@ def test_memo_parses_each_distinct_cell_once_and_maps_every_column_back() -> Non
     ix, _ = frame._memo_parse(second, key, parse)  # all seen: nothing parsed
     assert len(seen) == 2 and ix.tolist() == [2, 1, 0]
     frame._MEMO.pop(key, None)
+
+
+def test_sort_rows_orders_as_pandas_stable_sort_with_missing_first() -> None:
+    from kpis.records.readers.ssda903 import sort_rows
+
+    nat = None
+    df = pd.DataFrame({
+        "child_id": pd.array(["b", "A2", "A10", "A2", "A2", "É"], dtype="string"),
+        "start": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-01-01", "2020-03-01",
+                                 "2020-02-01", "2019-01-01"]),
+        "end": pd.to_datetime([nat, "2020-04-01", nat, nat, nat, nat]),
+        "n": [0, 1, 2, 3, 4, 5],
+    }, index=[10, 11, 12, 13, 14, 15])
+    got = sort_rows(df, ["child_id", "start", "end"])
+    # code-point order A10 < A2 < b < É; A2's two 2020-03-01 rows: the open one (13) first
+    assert got.index.tolist() == [12, 14, 13, 11, 10, 15]
+    assert got["n"].tolist() == [2, 4, 3, 1, 0, 5]
+    pd.testing.assert_frame_equal(
+        got, df.sort_values(["child_id", "start", "end"], na_position="first", kind="stable"))

@@ -32,6 +32,7 @@ from kpis.records.readers.parsing import (
     Source,
     _parse_fte,
     _text,
+    _text_arrow,
     concat,
     duplicated_rows,
     empty_quarantine,
@@ -60,7 +61,7 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
 
         enc = pc.dictionary_encode(_arrow_of(s))
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-        uniques = pd.Series(pd.array(enc.dictionary, dtype=s.dtype))
+        uniques = pd.Series(pd.arrays.ArrowStringArray(enc.dictionary, dtype=s.dtype))
         return codes, uniques
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
@@ -94,7 +95,13 @@ def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index,
         flags = (values.to_numpy() if values.dtype == np.bool_  # (no missing to fill)
                  else values.to_numpy(dtype=bool, na_value=False))
         return pd.Series(np.append(flags, False)[codes], index=index)
+    if values.dtype == _NS or values.dtype == np.float64:  # numpy: missing is NaT / NaN
+        fill = np.datetime64("NaT", "ns") if values.dtype == _NS else np.nan
+        return pd.Series(np.append(values.to_numpy(), fill)[codes], index=index)
     return pd.Series(pd.api.extensions.take(values.array, codes, allow_fill=True), index=index)
+
+
+_NS = np.dtype("datetime64[ns]")
 
 
 def _parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
@@ -158,7 +165,7 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
         else kind
     if kind == "text" and _is_arrow_text(raw):  # strip + blanks in Arrow: cheaper than hashing
-        return (_text(raw).rename(None),)
+        return (_text_arrow(raw, name=None),)
     d = _distinct(raw)
     if d is None:
         return _parse_field(raw, kind, field, fspec, codes)

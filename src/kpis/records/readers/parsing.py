@@ -174,11 +174,10 @@ def map_columns(
                 col = col.iloc[:, 0]
             out[field] = col
             headers[field] = hit
+    rows = (src.frame["_sheet_row"].to_numpy() if "_sheet_row" in src.frame.columns
+            else np.arange(len(src.frame)) + src.first_row)
+    out["_row"] = pd.Series(rows, index=src.frame.index)  # (one frame built, no insert after)
     frame = pd.DataFrame(out, index=src.frame.index, copy=False)  # Series: copy-on-write
-    if "_sheet_row" in src.frame.columns:
-        frame["_row"] = src.frame["_sheet_row"].to_numpy()
-    else:
-        frame["_row"] = np.arange(len(frame)) + src.first_row
     return frame, headers
 
 
@@ -193,9 +192,12 @@ def _text(s: pd.Series) -> pd.Series:
     return t.mask(t.isin(NA_TEXTS))
 
 
-def _text_arrow(s: pd.Series) -> pd.Series:
+_KEEP: Any = object()  # (`_text_arrow`: keep the column's name)
+
+
+def _text_arrow(s: pd.Series, name: Any = _KEEP) -> pd.Series:
     """`_text` of an Arrow-backed text column in Arrow's own kernels (the same strip as pandas'
-    `.str.strip()` there), without pandas' per-call overhead."""
+    `.str.strip()` there), without pandas' per-call overhead; named `name` (else as `s`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -203,7 +205,8 @@ def _text_arrow(s: pd.Series) -> pd.Series:
     na = pc.is_in(t, value_set=pa.array(NA_TEXTS, type=t.type))
     if pc.any(na).as_py():  # (most columns have no blank or "N/A" cell to clear)
         t = pc.if_else(na, pa.scalar(None, type=t.type), t)
-    return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index, name=s.name)
+    return pd.Series(pd.arrays.ArrowStringArray(t), index=s.index,
+                     name=s.name if name is _KEEP else name)
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -427,26 +430,44 @@ def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Se
     })
 
 
+def _row_hash(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Rows' dates and floats hashed together in numpy: cells pandas counts as equal (NaT with
+    NaT, NaN with NaN, 0.0 with -0.0) hash alike."""
+    h = np.zeros(len(df), dtype=np.uint64)
+    for k, c in enumerate(cols):
+        s = df[c]
+        if s.dtype == "datetime64[ns]":
+            v = s.to_numpy().view(np.int64)
+        else:  # float64
+            x = s.to_numpy()
+            v = np.where(np.isnan(x), np.nan, x + 0.0).view(np.int64)
+        h = h * np.uint64(0x9E3779B97F4A7C15 + 2 * k) + v.astype(np.uint64)  # wraps mod 2**64
+    return h
+
+
+def _repeated(h: np.ndarray) -> np.ndarray:
+    """Rows whose hash occurs more than once."""
+    return pd.Series(h).duplicated(keep=False).to_numpy()
+
+
 def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd.Series:
-    """`df.duplicated(subset=key, keep=keep)`, found faster: only rows whose key dates (whole
-    numbers, hashed together in numpy) occur more than once can be copies, and pandas compares
-    every column of those alone. Every copy of a duplicated row is among them, in the same
-    order, so the result is the same (a hash collision only adds a candidate)."""
+    """`df.duplicated(subset=key, keep=keep)`, found faster: only rows whose dates and numbers
+    (hashed together in numpy) occur more than once can be copies, and pandas compares every
+    column of those alone (taken column by column: cheaper than `.loc`). Every copy of a
+    duplicated row is among them, in the same order, so the result is the same (a hash
+    collision only adds a candidate)."""
     if len(df) < 1000:
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)
-    dates = [c for c in key if dtypes[c] == "datetime64[ns]"]
-    if not dates or len(dates) == len(key):
+    cheap = [c for c in key if dtypes[c] == "datetime64[ns]" or dtypes[c] == np.float64]
+    if not cheap or len(cheap) == len(key):
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
-    h = np.zeros(len(df), dtype=np.uint64)
-    for k, c in enumerate(dates):
-        v = df[c].to_numpy().view(np.int64).astype(np.uint64)
-        h = h * np.uint64(0x9E3779B97F4A7C15 + 2 * k) + v  # wraps mod 2**64
-    cand = pd.Series(h).duplicated(keep=False).to_numpy()  # its hash occurs more than once
+    cand = _repeated(_row_hash(df, cheap))
     out = np.zeros(len(df), dtype=bool)
     if cand.any():
-        sub = df.loc[cand, key].duplicated(keep=keep)  # type: ignore[arg-type]
-        out[cand] = sub.to_numpy()
+        pos = np.flatnonzero(cand)
+        sub = pd.DataFrame({c: df[c].array.take(pos) for c in key}, copy=False)
+        out[pos] = sub.duplicated(keep=keep).to_numpy()  # type: ignore[arg-type]
     return pd.Series(out, index=df.index)
 
 
