@@ -15,21 +15,19 @@ every run in its own subprocess (so its peak memory is its own):
   CPU s              CPU seconds of all processes of a run (getrusage), less stretched than
                      wall time when other work shares the machine;
   peak GB            max RSS of the parent and of the largest pool worker (getrusage); with
-                     jobs=2, parent + 2 workers is the most held at once.
+                     jobs=2, parent + 2 workers is the most held at once;
+  cache              `kpis compute`'s council cache (kpis.records.cache), jobs=2: the run that
+                     fills it, the same run again, and a run after one council's file changed.
 
 Targets: wall with jobs=2 <= 30 s; peak <= 2 GB (parent + workers); kpis read <= 3x bare read.
 
-Measured 27 Nov 2026, /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs, 1.89 GB), on the
-shared 2-core machine with other work running (load average 5-8, so wall times are stretched):
-  before issue 15's speed-ups (420bc5f), jobs=2: wall 442 s, CPU 225 s (read stage 560 s,
-  compute 314 s, summed per council);
-  after, `--repeat 1`: bare read 42.0 s wall / 11.8 s CPU; kpis read 185.5 s, compute 126.0 s
-  (stage sums, jobs=1); wall j1 312.6 s (CPU 186.7 s), wall j2 258.0 s (CPU 197.1 s); peak
-  1.28 GB parent + 2 workers (0.64 GB largest process). Targets: peak met; wall and read
-  (4.4x by stage wall; about 9x by CPU, estimating read as its share of the jobs=1 CPU)
-  missed.
-  Per council, one process, interleaved runs (CPU s): read 1.09-1.26 -> 0.74-0.87, compute
-  0.52-0.59 -> 0.41-0.46.
+Measured 27 Nov 2026 (second session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
+1.89 GB), quiet 2-core machine (load 0.8 at the start), `--repeat 1`: bare read 13.2 s wall /
+12.1 s CPU; kpis read 90.8 s, compute 61.2 s (stage sums, jobs=1); wall j1 152.8 s (CPU
+152.4 s), wall j2 73.5 s (CPU 143.7 s); peak 1.32 GB parent + 2 workers. With the cache: fill
+81.6 s, nothing changed 2.7 s, one council changed 3.6 s. Targets: peak met; wall j2 and read
+(6.9x) missed. Earlier: wall j2 109.9 s, CPU 215 s (first session of 27 Nov); 291 s (26 Nov,
+before issue 15's speed-ups).
 
     .venv/bin/python benchmarks/national.py [--councils 150] [--repeat 2] [--data DIR]
 """
