@@ -450,3 +450,22 @@ def test_episode_rows_with_9999_end_are_open(tmp_path: Path) -> None:
     ssda = {"episodes.csv": EP_HEADER + "C1,01/01/2019,S,C2,N1,U1,PR1,31/12/9999,E11,,,,\n"}
     r = read_council(make_council(tmp_path / "c", ssda=ssda))
     assert r.records.episodes["dec"].isna().all() and r.quarantine.empty
+
+
+def test_linked_folders_are_read_but_not_a_link_back_up(tmp_path: Path) -> None:
+    """A council folder whose 903 returns are a link to a shared drive reads them; a link to
+    the folder above (which holds the other councils) is not followed."""
+    plain = read_council(make_council(tmp_path / "plain" / "LA1"))
+    linked = make_council(tmp_path / "in" / "LA1")
+    shared = tmp_path / "shared drive" / "903 returns"
+    shared.parent.mkdir()
+    shutil.move(linked / "ssda903", shared)
+    (linked / "ssda903").symlink_to(shared, target_is_directory=True)
+    make_council(tmp_path / "in" / "LA2")
+    (linked / "up").symlink_to("..", target_is_directory=True)
+    (linked / "itself").symlink_to(".", target_is_directory=True)
+    r = read_council(linked)
+    assert r.rows_read == plain.rows_read
+    assert r.rows_read["episodes"] == 1 and len(r.records.children) == 1
+    pd.testing.assert_frame_equal(r.records.episodes.drop(columns=["_file"], errors="ignore"),
+                                  plain.records.episodes.drop(columns=["_file"], errors="ignore"))

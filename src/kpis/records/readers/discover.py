@@ -11,6 +11,7 @@ postcode column and coordinates is taken as the council's postcode centroid file
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,18 +41,34 @@ class Found:
 
 
 def data_files(folder: Path, recursive: bool = True) -> list[Path]:
-    """Candidate data files: CSV, Excel workbooks and XML, not hidden, not Excel lock files,
-    not kpis' own quarantine/repairs logs."""
+    """Candidate data files: CSV, Excel workbooks and XML, not hidden, not Excel lock files.
+    Folders that are symbolic links are read too (a council folder that links its 903 returns
+    from a shared drive), except a link back to the folder itself or one above it (it would
+    read the folder, or other councils, again)."""
+    folder = Path(folder)
     if not folder.is_dir():
         return []
-    found = folder.rglob("*") if recursive else folder.glob("*")
+    top = os.path.realpath(folder)
+    seen: set[str] = set()
     out = []
-    for p in found:
-        rel = p.relative_to(folder).parts
-        if (p.suffix.lower() in SUFFIXES and p.is_file()
-                and not any(x.startswith((".", "~$")) for x in rel)):
-            out.append(p)
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen or (root != str(folder) and _contains(real, top)):
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if recursive and not d.startswith((".", "~$"))]
+        for name in files:
+            p = Path(root) / name
+            if (p.suffix.lower() in SUFFIXES and not name.startswith((".", "~$"))
+                    and p.is_file()):
+                out.append(p)
     return sorted(out)
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """Is real path `outer` the same as, or above, real path `inner`?"""
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
 def _markers() -> list[str]:
