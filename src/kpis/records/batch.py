@@ -29,6 +29,7 @@ import pandas as pd
 from kpis.errors import InputError
 from kpis.files import neutralise_csv, write_all
 from kpis.log import progress
+from kpis.records import cache
 from kpis.records.engine import LEVELS
 from kpis.records.readers import (
     QUARANTINE_COLUMNS,
@@ -147,8 +148,6 @@ def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ..
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
     if cache_dir is None:
         return _council_work(path, me, levels, latest_only, postcodes)
-    from kpis.records import cache
-
     t0 = time.perf_counter()
     key = cache.council_key(path, {"months": None if me is None else list(me.strftime("%Y-%m")),
                                    "levels": levels, "latest_only": latest_only,
@@ -293,8 +292,6 @@ def _run_tasks(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None,
                cache_dir: Path | None) -> Iterator[object]:
     code = ""
     if cache_dir is not None:
-        from kpis.records import cache
-
         code = cache.code_digest()
     task = partial(_council_task, me=me, levels=levels, latest_only=latest_only,
                    postcodes=postcodes, cache_dir=cache_dir, code=code)
@@ -356,8 +353,6 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         raise InputError(postcodes, "--postcodes: postcode centroid file not found")
     n_jobs = _effective_jobs(jobs, len(dirs))
     if cache_dir is not None:
-        from kpis.records import cache
-
         cache_dir = Path(cache_dir) if cache.usable(cache_dir) else None
     read_s = compute_s = 0.0
     results: list[CouncilResult]
@@ -398,8 +393,6 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         ["council", *REPAIR_COLUMNS]] if results else pd.DataFrame(
         columns=["council", *REPAIR_COLUMNS])
     if cache_dir is not None:
-        from kpis.records import cache
-
         cache.prune(cache_dir, used)
     return ComputeResult(fig, quarantine, repairs, {r.council: r.rows_read for r in results},
                          {"read": read_s, "compute": compute_s,
@@ -531,8 +524,6 @@ def run(args: argparse.Namespace) -> int:
     if jobs is not None and jobs < 1:
         raise InputError("--jobs", f"must be 1 or more, got {jobs}")
     check_out(args.out, args.input)
-    from kpis.records import cache
-
     result = compute_dir(args.input, args.start, args.end, levels,
                          jobs=getattr(args, "jobs", None),
                          postcodes=getattr(args, "postcodes", None),

@@ -119,6 +119,16 @@ _OC2 = " (or SSDA903 OC2 at 31 March: looked after 12+ months, answered yes)"
 SNAP_OC2 = ("Annex A snapshot (the extract's month) or SSDA903 OC2 (31 March of its year): "
             "computed for those months only")
 
+def _placed(fn: Callable[[Context], pd.DataFrame], known: str, unknown: str) -> Spec:
+    """A placement-location line: the share among children whose placement is `known`, and
+    the breakdown "location not known", a number of children (indicators.placement_location)."""
+    cohort = "looked after at month-end (not short breaks)"
+    return Spec(fn, {"": f"{cohort}, {known}",
+                     placement_location.UNKNOWN: f"{cohort}; {unknown}: number of children"},
+                placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
+                count_unit="children")
+
+
 #: Indicators added by issue 13 (Annex A snapshots, OC3, 903 reviews, allocation).
 SNAPSHOT_SPECS: dict[str, Spec] = {
     "visits_cin": Spec(snapshot.visits_cin, {"": _S + "CIN (not CP/CLA) seen within 7 weeks"},
@@ -174,20 +184,15 @@ SNAPSHOT_SPECS: dict[str, Spec] = {
     "sw_3plus_12m": Spec(stability.sw_3plus_12m, {
         "": "looked after at month-end; 3 or more social workers in the 12 months"},
         history=("sw_episodes",)),
-    "cla_out_of_county": Spec(placement_location.cla_out_of_county, {
-        "": "looked after at month-end (not short breaks), placement location known; placed "
-            "outside the council's area",
-        placement_location.UNKNOWN: "looked after at month-end (not short breaks); placement "
-            "location not known (no PL_POST, or not in the centroid file): number of children"},
-        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
-        count_unit="children"),
-    "cla_placed_20miles": Spec(placement_location.cla_placed_20miles, {
-        "": "looked after at month-end (not short breaks), location known; outside the "
-            "council's area and more than 20 miles (HOME_POST to PL_POST, straight line)",
-        placement_location.UNKNOWN: "looked after at month-end (not short breaks); location "
-            "or distance not known: number of children"},
-        placement_location.EMPTY_NOTE, counts=(placement_location.UNKNOWN,),
-        count_unit="children"),
+    "cla_out_of_county": _placed(
+        placement_location.cla_out_of_county,
+        "placement location known; placed outside the council's area",
+        "placement location not known (no PL_POST, or not in the centroid file)"),
+    "cla_placed_20miles": _placed(
+        placement_location.cla_placed_20miles,
+        "location known; outside the council's area and more than 20 miles (HOME_POST to "
+        "PL_POST, straight line)",
+        "location or distance not known"),
 }
 
 
