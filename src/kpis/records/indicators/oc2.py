@@ -61,7 +61,8 @@ def year_end(ctx: Context) -> int:
         ok = ~np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
         start, end = e["period_start"].to_numpy()[ok], e["period_end"].to_numpy()[ok]
         code = e["code"].to_numpy()[ok]
-        want = np.unique(ctx.codes("oc2")[ctx.codes("oc2") >= 0])
+        oc2_codes = ctx.codes("oc2")
+        want = np.unique(oc2_codes[oc2_codes >= 0])
         best = -(10 ** 9)
         dec = e["dec"].to_numpy()
         last = max(int(e["decom"].max()), int(dec[dec < OPEN].max()) if (dec < OPEN).any()
@@ -86,12 +87,11 @@ def _oc2_rows(ctx: Context, column: str, ages: str) -> pd.DataFrame:
     empty = np.empty(0, dtype=np.int64)
     m_of = np.flatnonzero(ctx.me == y) if y != NAT else empty
     if not len(oc2) or not len(m_of) or column not in oc2:
-        pos = empty
+        pos, ans = empty, np.zeros(0, bool)
     else:
-        ans = oc2[column].astype("boolean")
-        pos = np.flatnonzero(ans.notna().to_numpy() & (ctx.codes("oc2") >= 0))
-    ans = (oc2[column].astype("boolean").fillna(False).to_numpy(dtype=bool)[pos]
-           if len(pos) else np.zeros(0, bool))
+        answers = oc2[column].astype("boolean")
+        pos = np.flatnonzero(answers.notna().to_numpy() & (ctx.codes("oc2") >= 0))
+        ans = answers.fillna(False).to_numpy(dtype=bool)[pos]
     dob = snapshot._dob(ctx, "oc2", pos) if len(pos) else empty
     under5 = (dob != NAT) & (y < shift_months(dob, UNDER5_MONTHS)) if len(pos) else \
         np.zeros(0, bool)
