@@ -294,12 +294,11 @@ def _prepare(todo: list[Job], raw: Path, processed: Path, own: Any = None
 
 
 def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, processed: Path,
-             overrides: list[tuple[str, str]], jobs: int, synthetic: bool,
-             fresh_kernels: bool, dist: Any = None,
-             reuse: incremental.Reuser | None = None,
-             pool: cf.ProcessPoolExecutor | None = None) -> str:
-    """Execute every job in a process pool (`pool`, left running for its owner, or one of
-    its own); the synthetic council is built beside the first reports (in a process of its
+             overrides: list[tuple[str, str]], synthetic: bool, fresh_kernels: bool,
+             pool: cf.ProcessPoolExecutor, dist: Any = None,
+             reuse: incremental.Reuser | None = None) -> str:
+    """Execute every job in `pool` (kernel.report_pool, left running for its owner); the
+    synthetic council is built beside the first reports (in a process of its
     own) and those marked `computed` are queued once it is ready. Jobs are queued longest
     first (`longest_first`). A job `reuse` finds unchanged is copied from the last build
     instead. On Ctrl-C or SIGTERM the workers and their kernels are stopped at once. Returns
@@ -307,10 +306,6 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
     total = len(todo)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     synth_status = "skipped: --no-synthetic"
-    owned = pool is None
-    if pool is None:
-        pool = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx,
-                                      initializer=kernel.worker_init)
     side = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx,
                                   initializer=stopping.worker_init, initargs=(False,))
     try:
@@ -362,8 +357,6 @@ def _run_all(todo: list[Job], build_dir: Path, notebooks: Path, raw: Path, proce
         stopping.stop_pool(pool)
         stopping.stop_pool(side)
         raise
-    if owned:
-        pool.shutdown()
     side.shutdown()
     return synth_status
 
@@ -476,7 +469,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
     notebooks = notebooks.resolve()
     pool = kernel.report_pool(jobs, notebooks, fresh_kernels)
     try:
-        done = _build(raw, processed, out, notebooks, overrides, only, jobs, synthetic,
+        done = _build(raw, processed, out, notebooks, overrides, only, synthetic,
                       fresh_kernels, council, audiences, force, pool)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: workers and kernels go now
         stopping.stop_pool(pool)
@@ -493,7 +486,7 @@ def build(raw: Path, processed: Path, out: Path, notebooks: Path,
 
 
 def _build(raw: Path, processed: Path, out: Path, notebooks: Path,
-           overrides: list[tuple[str, str]] | None, only: list[str] | None, jobs: int,
+           overrides: list[tuple[str, str]] | None, only: list[str] | None,
            synthetic: bool, fresh_kernels: bool, council: Any, audiences: tuple[str, ...],
            force: bool, pool: cf.ProcessPoolExecutor) -> list[Job]:
     """`build`, its notebooks run in `pool`."""
@@ -527,12 +520,12 @@ def _build(raw: Path, processed: Path, out: Path, notebooks: Path,
     try:
         reuse = incremental.Reuser(out, processed, force,
                                    (notebooks.parent / "data" / "external",))
-        synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides, jobs,
-                                synthetic, fresh_kernels, dist, reuse, pool)
+        synth_status = _run_all(todo, build_dir, notebooks, raw, processed, overrides,
+                                synthetic, fresh_kernels, pool, dist, reuse)
         if managers:
             (build_dir / MANAGERS).mkdir()
             _run_all(managers, build_dir / MANAGERS, notebooks, raw, processed, overrides,
-                     jobs, False, fresh_kernels, dist, pool=pool)
+                     False, fresh_kernels, pool, dist)
             _managers_index(managers, build_dir / MANAGERS, heading(dist, own.name))
         meta = {
             "Built": html.stamp(time.time()),

@@ -30,17 +30,14 @@ import numpy as np
 import pandas as pd
 
 from kpis.errors import InputError
-from kpis.records.readers.parsing import load_yaml
+from kpis.records.readers.parsing import load_yaml, norm
+from kpis.records.readers.textcsv import csv_header
 
 #: outward code (A9, A99, A9A, AA9, AA99, AA9A) and inward code (9AA), spaces removed
 FULL = r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
 #: a partial postcode: outward code + the sector digit
 SECTOR = r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])$"
 COLUMNS = ["postcode", "sector", "easting", "northing", "latitude", "longitude", "la"]
-
-
-def _norm(name: object) -> str:
-    return re.sub(r"[\s_]+", "", str(name)).lower()
 
 
 def normalise(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -78,17 +75,11 @@ def _spec() -> dict:
 
 
 def _pick(headers: list[str], names: list[str]) -> str | None:
-    by = {_norm(h): h for h in headers}
+    by = {norm(h): h for h in headers}
     for n in names:
-        if _norm(n) in by:
-            return by[_norm(n)]
+        if norm(n) in by:
+            return by[norm(n)]
     return None
-
-
-def _header(path: Path) -> list[str]:
-    with path.open("rb") as fh:
-        first = fh.readline().decode("utf-8-sig", errors="replace")
-    return [c.strip().strip('"') for c in first.rstrip("\r\n").split(",")]
 
 
 def is_centroid_header(headers: list[str]) -> bool:
@@ -116,7 +107,7 @@ def read_centroids(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         raise InputError(path, "postcode centroid file not found")
     spec = _spec()
     cols = spec["columns"]
-    headers = _header(path)
+    headers = csv_header(path)
     names = None
     if _is_codepoint(headers):
         names, headers = spec["codepoint_open"], spec["codepoint_open"]
