@@ -12,6 +12,7 @@ from kpis.records.readers.parsing import (
     _parse_odd_dates,
     duplicated_rows,
     fast_dates,
+    fixed_dates,
     parse_dates_full,
 )
 
@@ -26,6 +27,38 @@ def test_fast_dates_reads_only_the_usual_forms_that_print_back() -> None:
     assert values[0] == np.datetime64("1999-12-05")
     assert values[1] == np.datetime64("2020-02-29")
     assert np.isnat(values[2:]).all()
+
+
+def test_fixed_dates_reads_the_bytes_of_the_usual_forms_hand_worked() -> None:
+    import pyarrow as pa
+
+    cells = ["05/12/1999", "2020-02-29", "31/04/2020", "29/02/2021", "29/02/2000", "1/2/2020",
+             " 1/02/2020", "31/12/9999", "01/01/1901", "31/12/1900", "2020/01/01", "05.12.1999",
+             "\uff112/01/2020", "", None, "44000", "2020-13-01"]
+    values, done = fixed_dates(pa.array(cells, type=pa.large_string()), 1901, 2090)
+    # read: the two usual forms naming a real day in [1901, 2090); 29/02/2000 is a leap day
+    assert np.flatnonzero(done).tolist() == [0, 1, 4, 8]
+    assert values[[0, 1, 4, 8]].tolist() == [np.datetime64("1999-12-05", "ns").item(),
+                                             np.datetime64("2020-02-29", "ns").item(),
+                                             np.datetime64("2000-02-29", "ns").item(),
+                                             np.datetime64("1901-01-01", "ns").item()]
+    assert np.isnat(values[~done]).all()
+    # a slice of a plain string array: Arrow's offsets are honoured
+    v2, d2 = fixed_dates(pa.array(cells, type=pa.string()).slice(4, 5), 1901, 2090)
+    assert d2.tolist() == [True, False, False, False, True]
+
+
+def test_fixed_and_arrow_date_readers_agree_on_every_day_and_near_misses() -> None:
+    import pyarrow as pa
+
+    days = pd.date_range("1899-12-01", "2100-01-31", freq="D")
+    rng = np.random.default_rng(1)
+    noise = ["".join(rng.choice(list("0123456789/-"), 10)) for _ in range(20_000)]
+    cells = list(days.strftime("%d/%m/%Y")) + list(days.strftime("%Y-%m-%d")) + noise
+    want_values, want_done = fast_dates(pd.Series(cells, dtype="string"), 1901, 2090)
+    values, done = fixed_dates(pa.array(cells, type=pa.large_string()), 1901, 2090)
+    assert done.tolist() == want_done.tolist()
+    assert (values[done] == want_values[done]).all()
 
 
 def test_dates_fall_back_for_odd_forms_hand_worked() -> None:
@@ -132,3 +165,18 @@ def test_sort_rows_orders_as_pandas_stable_sort_with_missing_first() -> None:
     assert got["n"].tolist() == [2, 4, 3, 1, 0, 5]
     pd.testing.assert_frame_equal(
         got, df.sort_values(["child_id", "start", "end"], na_position="first", kind="stable"))
+
+
+def test_text_strips_and_clears_blanks_only_where_needed_hand_worked() -> None:
+    from kpis.records.readers.parsing import _text
+
+    # no cell to strip or clear: the cells come back as they are
+    ids = pd.Series(["C001", "C0002", "SW10490"], dtype="string")
+    assert _text(ids).tolist() == ["C001", "C0002", "SW10490"]
+    # a no-break space and a tab at the edges are stripped (as pandas' str.strip); "NULL",
+    # "N/A " and blanks are missing
+    odd = pd.Series(["\u00a0C001\u00a0", "\tC002", "NULL", "N/A ", "", None, "nan", "C 3"],
+                    dtype="string")
+    assert _text(odd).tolist() == ["C001", "C002", pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, "C 3"]
+    assert _text(odd).tolist() == odd.str.strip().mask(odd.str.strip().isin(
+        ["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"])).tolist()

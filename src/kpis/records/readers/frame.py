@@ -30,13 +30,16 @@ from kpis.records.readers.parsing import (
     PLACEHOLDER_DATE,
     UNKNOWN_CODE,
     Source,
+    _arrow_bytes,
     _parse_fte,
     _text,
     _text_arrow,
     concat,
+    date_limits,
     duplicated_rows,
     empty_quarantine,
     empty_repairs,
+    fixed_dates,
     fmt_dates,
     fte_range,
     load_yaml,
@@ -161,11 +164,46 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
                 codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
     """`_parse_field` run once per distinct cell of a text column (dates, codes and yes/no
     cells once per process: `_memo_parse`), else on every cell: the same values and masks
-    either way (every parser is a function of the cell alone)."""
+    either way (every parser is a function of the cell alone). A CSV's dates in the two usual
+    forms are read straight from Arrow's bytes first (`parsing.fixed_dates`)."""
     kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
         else kind
     if kind == "text" and _is_arrow_text(raw):  # strip + blanks in Arrow: cheaper than hashing
         return (_text_arrow(raw, name=None),)
+    if kind == "date" and _is_arrow_text(raw):
+        return _arrow_dates(raw, field, fspec, codes)
+    return _parse_distinct(raw, kind, field, fspec, codes)
+
+
+def _arrow_dates(raw: pd.Series, field: str, fspec: dict[str, Any],
+                 codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
+    """`parse_dates_full` of a CSV's date column, once per distinct cell (Arrow's dictionary
+    encoding): cells in the usual forms read from their bytes (`fixed_dates`), empty cells
+    missing, and only the others (padded, other forms, placeholders, garbage) through the
+    general parser and its memo; the same values and masks, with no per-cell Python."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(_arrow_of(raw))
+    cells = enc.dictionary
+    lo, hi = date_limits()
+    values, done = fixed_dates(cells, lo, hi)
+    bad = np.zeros(len(cells) + 1, dtype=bool)  # (+1: a missing cell, code -1)
+    sent = bad.copy()
+    _, length, _, _ = _arrow_bytes(cells)
+    rest = np.flatnonzero(~done & (length > 0))  # (an empty cell is missing)
+    if len(rest):
+        odd = pd.Series(pd.arrays.ArrowStringArray(cells.take(rest)))
+        v, b, s = _parse_distinct(odd, "date", field, fspec, codes)
+        values[rest], bad[rest], sent[rest] = v.to_numpy(), b.to_numpy(), s.to_numpy()
+    pos = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    index = raw.index
+    return (pd.Series(np.append(values, np.datetime64("NaT", "ns"))[pos], index=index),
+            pd.Series(bad[pos], index=index), pd.Series(sent[pos], index=index))
+
+
+def _parse_distinct(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
+                    codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
+    """`parse_field` once per distinct cell (see there)."""
     d = _distinct(raw)
     if d is None:
         return _parse_field(raw, kind, field, fspec, codes)
