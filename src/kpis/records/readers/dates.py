@@ -91,18 +91,18 @@ def apply_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
             late = (df[f] > extract).fillna(False).astype(bool)
             if not late.any():
                 continue
-            text = df[f].dt.strftime("%Y-%m-%d").fillna("")
+            text = df.loc[late, f].dt.strftime("%Y-%m-%d").fillna("")  # (the late rows')
             if kind == "start":
                 qs.append(quarantine_rows(df, late, fs["names"][0], text, AFTER_EXTRACT))
                 df = df.loc[~late]
                 continue
             action = "end_after_extract_open" if kind == "end" else "date_after_extract_blank"
-            where = (df["_file"].str.replace(r".*[/\\]", "", regex=True) + " row "
-                     + df["_row"].astype("string"))
+            where = (df.loc[late, "_file"].str.replace(r".*[/\\]", "", regex=True) + " row "
+                     + df.loc[late, "_row"].astype("string"))
             rs.append(pd.DataFrame({
                 "child_id": (df.loc[late, idf].astype("string") if idf else ""),
                 "action": action,
-                "detail": (where[late] + ": " + fs["names"][0] + " " + text[late]
+                "detail": (where + ": " + fs["names"][0] + " " + text
                            + f" after the extract date {extract:%Y-%m-%d}").astype("string")}))
             df = df.copy()
             df.loc[late, f] = pd.NaT

@@ -375,7 +375,7 @@ def build_table(
         start, end = end_pair
         mask = (df[end] < df[start]).fillna(False).astype(bool)
         if mask.any():
-            q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df[end]),
+            q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df.loc[mask, end]),
                                 END_BEFORE_START)
             quarantine.append(q)
             df = df.loc[~mask]

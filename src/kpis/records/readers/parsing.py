@@ -537,12 +537,15 @@ def _parse_fte(frame: pd.DataFrame, raw: pd.Series,
 
 def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Series,
                     reason: str) -> pd.DataFrame:
-    """Quarantine entries for the rows of a parsed table selected by `mask`."""
-    sel = df.loc[mask]
+    """Quarantine entries for the rows of a parsed table selected by `mask`; `value` holds the
+    cell shown for each of them, by the table's index (for those rows, or for all)."""
+    pos = np.flatnonzero(np.asarray(mask, dtype=bool))  # (positions: cheaper than `.loc`)
+    index = df.index[pos]
     return pd.DataFrame({
-        "file": sel["_file"], "sheet": sel["_sheet"], "row": sel["_row"].astype("int64"),
-        "column": column, "value": value[mask].astype("string").fillna(""), "reason": reason,
-    })
+        "file": df["_file"].array.take(pos), "sheet": df["_sheet"].array.take(pos),
+        "row": df["_row"].to_numpy()[pos].astype("int64"), "column": column,
+        "value": value.loc[index].astype("string").fillna("").array, "reason": reason,
+    }, index=index)
 
 
 def _row_hash(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
