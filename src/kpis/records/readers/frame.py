@@ -2,13 +2,13 @@
 (`parse_frame`), checked and concatenated (`build_table`).
 
 A CSV's date, code, yes/no and number columns are parsed once per distinct cell (Arrow's
-dictionary encoding). Dates in the usual dd/mm/yyyy and yyyy-mm-dd forms are read straight from Arrow's bytes
-(`parsing.fixed_dates`); any other date, and every code or yes/no cell, is parsed once per
-process (`_memo_parse`): 150 councils' codes and odd dates are the same few thousand cells.
-Plain text fields (ids, teams) are stripped in Arrow without hashing, and only when a cell has
-something to strip. Every parser is a function of the cell alone, so this changes no value,
-mask or quarantine row; only workbook columns of Python objects are parsed cell by cell
-(issue 15: the 150-council run is identical either way)."""
+dictionary encoding). Dates in the usual dd/mm/yyyy and yyyy-mm-dd forms are read straight
+from Arrow's bytes (`parsing.fixed_dates`); any other date, and every code or yes/no cell, is
+parsed once per process (`_memo_parse`): 150 councils' codes and odd dates are the same few
+thousand cells. Plain text fields (ids, teams) are stripped in Arrow without hashing, and only
+when a cell has something to strip. Every parser is a function of the cell alone, so this
+changes no value, mask or quarantine row; only workbook columns of Python objects are parsed
+cell by cell (issue 15: the 150-council run is identical either way)."""
 
 from __future__ import annotations
 
