@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from kpis.records.readers import frame
+from kpis.records.readers.arrow_text import fixed_dates
 from kpis.records.readers.parsing import (
     _parse_odd_dates,
     duplicated_rows,
     fast_dates,
-    fixed_dates,
     parse_dates_full,
 )
 

@@ -3,7 +3,7 @@
 
 A CSV's date, code, yes/no and number columns are parsed once per distinct cell (Arrow's
 dictionary encoding). Dates in the usual dd/mm/yyyy and yyyy-mm-dd forms are read straight
-from Arrow's bytes (`parsing.fixed_dates`); any other date, and every code or yes/no cell, is
+from Arrow's bytes (`arrow_text.fixed_dates`); any other date, and every code or yes/no cell, is
 parsed once per process (`_memo_parse`): 150 councils' codes and odd dates are the same few
 thousand cells. Plain text fields (ids, teams) are stripped in Arrow without hashing, and only
 when a cell has something to strip. Every parser is a function of the cell alone, so this
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpis.records.readers.arrow_text import arrow_bytes, fixed_dates
 from kpis.records.readers.parsing import (
     BAD_DATE,
     BAD_NUMBER,
@@ -30,7 +31,6 @@ from kpis.records.readers.parsing import (
     PLACEHOLDER_DATE,
     UNKNOWN_CODE,
     Source,
-    _arrow_bytes,
     _parse_fte,
     _text,
     _text_arrow,
@@ -39,7 +39,6 @@ from kpis.records.readers.parsing import (
     duplicated_rows,
     empty_quarantine,
     empty_repairs,
-    fixed_dates,
     fmt_dates,
     fte_range,
     load_yaml,
@@ -165,7 +164,7 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
     """`_parse_field` run once per distinct cell of a text column (dates, codes and yes/no
     cells once per process: `_memo_parse`), else on every cell: the same values and masks
     either way (every parser is a function of the cell alone). A CSV's dates in the two usual
-    forms are read straight from Arrow's bytes first (`parsing.fixed_dates`)."""
+    forms are read straight from Arrow's bytes first (`arrow_text.fixed_dates`)."""
     kind = "sex" if field == "sex" and kind not in ("date", "bool", "code", "int", "float") \
         else kind
     if kind == "text" and _is_arrow_text(raw):  # strip + blanks in Arrow: cheaper than hashing
@@ -189,7 +188,7 @@ def _arrow_dates(raw: pd.Series, field: str, fspec: dict[str, Any],
     values, done = fixed_dates(cells, lo, hi)
     bad = np.zeros(len(cells) + 1, dtype=bool)  # (+1: a missing cell, code -1)
     sent = bad.copy()
-    _, length, _, _ = _arrow_bytes(cells)
+    _, length, _, _ = arrow_bytes(cells)
     rest = np.flatnonzero(~done & (length > 0))  # (an empty cell is missing)
     if len(rest):
         odd = pd.Series(pd.arrays.ArrowStringArray(cells.take(rest)))
