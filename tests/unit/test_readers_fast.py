@@ -180,3 +180,63 @@ def test_text_strips_and_clears_blanks_only_where_needed_hand_worked() -> None:
     assert _text(odd).tolist() == ["C001", "C002", pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, "C 3"]
     assert _text(odd).tolist() == odd.str.strip().mask(odd.str.strip().isin(
         ["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"])).tolist()
+
+
+def test_children_first_known_value_per_child_hand_worked() -> None:
+    from kpis.records.readers import _children
+
+    header = pd.DataFrame({
+        "child_id": pd.array(["B", None, "A"], dtype="string"),
+        "sex": pd.array([None, "M", "F"], dtype="string"),
+        "dob": pd.to_datetime([None, "2010-01-01", "2011-02-03"]),
+        "ethnic": pd.array(["WBRI", None, None], dtype="string")})
+    annex = pd.DataFrame({
+        "child_id": pd.array(["B", "C"], dtype="string"),
+        "sex": pd.array(["M", None], dtype="string"),
+        "dob": pd.to_datetime(["2009-05-05", None]),
+        "ethnicity": pd.array([None, "ABAN"], dtype="string"),
+        "disability": pd.array([True, None], dtype="boolean")})
+    got = _children([header, None, annex])
+    # sorted by child; the row without an id is dropped; B's sex and DOB come from Annex A
+    # (the 903 header has none), its ethnicity from the header (first known value wins)
+    assert got["child_id"].tolist() == ["A", "B", "C"]
+    assert got["sex"].tolist() == ["F", "M", pd.NA]
+    assert got["dob"].tolist() == [pd.Timestamp("2011-02-03"), pd.Timestamp("2009-05-05"),
+                                   pd.NaT]
+    assert got["ethnicity"].tolist() == [pd.NA, "WBRI", "ABAN"]
+    assert got["disability"].tolist() == [pd.NA, True, pd.NA]
+    assert [str(t) for t in got.dtypes] == ["string", "string", "datetime64[ns]", "string",
+                                            "boolean"]
+
+
+def test_allocation_copies_found_within_runs_as_pandas_finds_them() -> None:
+    from kpis.records.readers.ssda903 import _later_copies, dedupe_allocations, sort_rows
+
+    d = pd.to_datetime
+    sw = pd.DataFrame({
+        "child_id": pd.array(["A", "A", "A", "A", "B", None, None, "B"], dtype="string"),
+        "sw_id": pd.array(["W1", "W2", "W1", None, "W1", "W9", "W9", None], dtype="string"),
+        "start": d(["2020-01-01", "2020-01-01", "2020-01-01", "2020-01-01", "2020-02-01",
+                    "2020-03-01", "2020-03-01", None]),
+        "end": d([None, "2020-02-01", "2020-04-01", None, None, None, "2020-05-01", None])})
+    ordered = sort_rows(sw, ["child_id", "start", "end"])
+    got = _later_copies(ordered)
+    want = ordered.duplicated(["child_id", "sw_id", "start"], keep="last")
+    assert got.tolist() == want.tolist()
+    # A/W1/2020-01-01: the open copy (row 0) is dropped, the one ending 2020-04-01 kept; the
+    # two rows without a child but the same worker and start are copies too (missing = missing)
+    kept, log = dedupe_allocations(sw)
+    assert len(kept) == 6 and len(log) == 2
+    assert log["detail"].tolist()[0] == ("worker W9 from 2020-03-01: dropped copy ending open, "
+                                         "kept the later end")
+    rng = np.random.default_rng(7)
+    n = 3000
+    children = [f"C{k}" for k in range(300)] + [None]
+    many = pd.DataFrame({  # runs of one child and start a few rows long, as in real data
+        "child_id": pd.array(rng.choice(children, n), dtype="string"),
+        "sw_id": pd.array(rng.choice(["W1", "W2", None], n), dtype="string"),
+        "start": d("2020-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D"),
+        "end": d("2020-06-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D")})
+    ordered = sort_rows(many, ["child_id", "start", "end"])
+    want = ordered.duplicated(["child_id", "sw_id", "start"], keep="last")
+    assert 100 < int(want.sum()) and _later_copies(ordered).tolist() == want.tolist()

@@ -128,18 +128,32 @@ _FLOAT, _DATE = np.dtype("float64"), np.dtype("datetime64[ns]")
 
 def _children(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per child: SSDA903 header first, then Annex A (first non-missing value wins);
-    ethnicity (903 ETHNIC, Annex A Ethnicity) as sent, disability (Annex A) as a boolean."""
-    cols = ["child_id", "sex", "dob", "ethnicity", "disability"]
-    frames = [f.rename(columns={"ethnic": "ethnicity"}).reindex(columns=cols)
-              for f in frames if f is not None and len(f)]
+    ethnicity (903 ETHNIC, Annex A Ethnicity) as sent, disability (Annex A) as a boolean.
+    `groupby("child_id", sort=True).first()`, worked out in numpy: each column's first
+    non-missing row per child (`np.minimum.at`) taken at once (issue 15)."""
+    frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return empty("children")
-    allc = pd.concat(frames, ignore_index=True)
-    allc["sex"] = allc["sex"].astype("string")
-    allc["dob"] = allc["dob"].astype("datetime64[ns]")
-    allc["ethnicity"] = allc["ethnicity"].astype("string")
-    allc["disability"] = allc["disability"].astype("boolean")
-    return allc.groupby("child_id", sort=True).first().reset_index()
+    names = [{("ethnicity" if c == "ethnic" else c): c for c in f.columns} for f in frames]
+
+    def column(c: str, dtype: str) -> pd.Series:
+        """Column `c` of every frame, one after another (missing where a frame lacks it)."""
+        return pd.concat([f[have[c]].astype(dtype) if c in have
+                          else pd.Series(pd.NA, index=range(len(f)), dtype=dtype)
+                          for f, have in zip(frames, names, strict=True)], ignore_index=True)
+
+    codes, ids = pd.factorize(column("child_id", "string"), sort=True)
+    out: dict[str, object] = {"child_id": ids}
+    known = codes >= 0
+    for c, dtype in (("sex", "string"), ("dob", "datetime64[ns]"), ("ethnicity", "string"),
+                     ("disability", "boolean")):
+        s = column(c, dtype)
+        pos = np.flatnonzero(known & s.notna().to_numpy())
+        first = np.full(len(ids), len(s), dtype=np.int64)
+        np.minimum.at(first, codes[pos], pos)
+        first[first == len(s)] = -1  # (no value for that child)
+        out[c] = s.array.take(first, allow_fill=True)
+    return pd.DataFrame(out)
 
 
 def _header_conflicts(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

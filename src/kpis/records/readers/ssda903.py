@@ -5,7 +5,9 @@ data/records/ssda903_columns.yml)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpis.records.readers.parsing import duplicated_rows, empty_repairs, fmt_dates
@@ -52,13 +54,28 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                                       "action": action,
                                       "detail": detail(sel).astype("string")}))
 
-    same = duplicated_rows(ep, ["child_id", "decom"], keep="last")
+    # sorted by child and DECOM: copies of a (child, DECOM) are neighbours, and so is each
+    # episode's next one (what duplicated() and groupby().shift(-1) find, without hashing)
+    n = len(ep)
+    child, decom = _text_cells(ep["child_id"]), ep["decom"].to_numpy()
+    same = np.zeros(n, dtype=bool)  # (keep the last copy: a row whose next row is a copy)
+    same[:-1] = (_same(child, np.arange(n - 1), np.arange(1, n))
+                 & (decom[:-1].view(np.int64) == decom[1:].view(np.int64)))
+    same = pd.Series(same, index=ep.index)
     log(same, "same_decom_resolved", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": dropped copy with DEC " + fmt_dates(e["dec"]))
-    ep = ep.loc[~same].copy()
+    ep = (ep.loc[~same] if same.any() else ep).copy()
     ep["rec"] = ep["rec"].astype("string")
-    nxt = ep.groupby("child_id", sort=False)["decom"].shift(-1)
-    nxt_rne = ep.groupby("child_id", sort=False)["rne"].shift(-1).astype("string")
+    n = len(ep)
+    child = _text_cells(ep["child_id"])
+    then = np.full(n, -1)  # the next episode of the same child (a missing id has none)
+    then[:-1] = np.where(_same(child, np.arange(n - 1), np.arange(1, n), missing_equal=False),
+                         np.arange(1, n), -1)
+    decom = ep["decom"].to_numpy()
+    nxt = pd.Series(np.where(then >= 0, decom[np.maximum(then, 0)], np.datetime64("NaT", "ns")),
+                    index=ep.index)
+    nxt_rne = pd.Series(ep["rne"].astype("string").array.take(then, allow_fill=True),
+                        index=ep.index)
     has_next = nxt.notna()
     x1 = pd.Series("X1", index=ep.index, dtype="string")
 
@@ -104,7 +121,7 @@ def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     one - and each dropped copy is logged (`duplicate_allocation_resolved`); exact copies were
     merged already (`duplicate_removed`)."""
     sw = sort_rows(sw, ["child_id", "start", "end"])
-    dup = duplicated_rows(sw, ["child_id", "sw_id", "start"], keep="last")
+    dup = _later_copies(sw)
     log = empty_repairs()
     if dup.any():
         d = sw.loc[dup]
@@ -115,6 +132,54 @@ def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                        + fmt_dates(d["start"]) + ": dropped copy ending "
                        + fmt_dates(d["end"]) + ", kept the later end").astype("string")})
     return sw.loc[~dup].reset_index(drop=True), log.reset_index(drop=True)
+
+
+_LONGEST_RUN = 64  # rows of one child starting on one day, beyond which pandas is cheaper
+
+
+def _later_copies(sw: pd.DataFrame) -> pd.Series:
+    """`duplicated_rows(sw, ["child_id", "sw_id", "start"], keep="last")` for allocations sorted
+    by child and start: copies of a row lie in its run of rows with the same child and start,
+    so each row is compared with the rows 1, 2, ... places after it in the same run (runs are
+    a few rows long); missing equals missing, as in pandas. No hashing of the whole table."""
+    n = len(sw)
+    child, worker = _text_cells(sw["child_id"]), _text_cells(sw["sw_id"])
+    start = sw["start"].to_numpy().view(np.int64)  # (NaT: one value, equal to itself)
+    new_run = np.ones(n, dtype=bool)
+    if n > 1:
+        new_run[1:] = ~(_same(child, np.arange(1, n), np.arange(n - 1))
+                        & (start[1:] == start[:-1]))
+    run = np.cumsum(new_run)
+    if n and np.bincount(run).max() > _LONGEST_RUN:  # (pathological runs: pandas decides)
+        return duplicated_rows(sw, ["child_id", "sw_id", "start"], keep="last")
+    dup = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        i = np.flatnonzero(run[k:] == run[:-k])  # rows with a row k places on in their run
+        if not len(i):
+            break
+        dup[i[_same(worker, i + k, i)]] = True
+    return pd.Series(dup, index=sw.index)
+
+
+def _text_cells(s: pd.Series) -> Any:
+    """A text column as one Arrow array."""
+    import pyarrow as pa
+
+    arr = pa.array(s.astype("string").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _same(arr: Any, a: np.ndarray, b: np.ndarray, missing_equal: bool = True) -> np.ndarray:
+    """Cells `a` and `b` of an Arrow array equal (two missing cells are equal, as pandas'
+    `duplicated` counts them, unless not `missing_equal`, as its `groupby` does)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    x, y = arr.take(pa.array(a)), arr.take(pa.array(b))
+    eq = pc.equal(x, y).fill_null(False).to_numpy(zero_copy_only=False)
+    if missing_equal and x.null_count and y.null_count:
+        eq |= pc.and_(pc.is_null(x), pc.is_null(y)).to_numpy(zero_copy_only=False)
+    return eq
 
 
 __all__ = ["repair_episodes", "dedupe_allocations"]
