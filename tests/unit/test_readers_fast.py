@@ -240,3 +240,21 @@ def test_allocation_copies_found_within_runs_as_pandas_finds_them() -> None:
     ordered = sort_rows(many, ["child_id", "start", "end"])
     want = ordered.duplicated(["child_id", "sw_id", "start"], keep="last")
     assert 100 < int(want.sum()) and _later_copies(ordered).tolist() == want.tolist()
+
+
+def test_few_candidate_copies_count_missing_and_signed_zero_as_pandas() -> None:
+    from kpis.records.readers.parsing import _few_copies
+
+    df = pd.DataFrame({
+        "child_id": pd.array(["A", "A", None, None, "", "A", "A"], dtype="string"),
+        "start": pd.to_datetime(["2020-01-01", "2020-01-01", None, None, None, None, None]),
+        "fte": [0.0, -0.0, np.nan, np.nan, np.nan, 1.0, 1.0],
+        "flag": pd.array([True, True, None, None, None, None, False], dtype="boolean")})
+    pos = np.arange(len(df))
+    # rows 1 (0.0 = -0.0) and 3 (missing = missing in every column) are copies; "" is not
+    # missing (row 4); rows 5 and 6 differ in the flag (missing vs False)
+    assert np.flatnonzero(_few_copies(df, list(df), pos, "first")).tolist() == [1, 3]
+    assert np.flatnonzero(_few_copies(df, list(df), pos, "last")).tolist() == [0, 2]
+    assert _few_copies(df, list(df), pos, "first").tolist() == df.duplicated().tolist()
+    # a column type it does not know is left to pandas
+    assert _few_copies(df.assign(n=np.arange(7)), ["n"], pos, "first") is None

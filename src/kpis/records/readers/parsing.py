@@ -484,9 +484,44 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     out = np.zeros(len(df), dtype=bool)
     if cand.any():
         pos = np.flatnonzero(cand)
-        sub = pd.DataFrame({c: df[c].array.take(pos) for c in key}, copy=False)
-        out[pos] = sub.duplicated(keep=keep).to_numpy()  # type: ignore[arg-type]
+        few = _few_copies(df, key, pos, keep) if len(pos) <= _FEW else None
+        if few is None:
+            sub = pd.DataFrame({c: df[c].array.take(pos) for c in key}, copy=False)
+            few = sub.duplicated(keep=keep).to_numpy()  # type: ignore[arg-type]
+        out[pos] = few
     return pd.Series(out, index=df.index)
+
+
+_FEW = 4000  # candidate rows checked as tuples (`_few_copies`); more go to pandas
+
+
+def _few_copies(df: pd.DataFrame, key: list[str], pos: np.ndarray,
+                keep: str) -> np.ndarray | None:
+    """`duplicated(keep=keep)` of the rows `pos` of `df` (a few candidates), as tuples of their
+    cells with every missing cell as None and -0.0 as 0.0, so equal means what pandas counts as
+    equal; None for a column type it does not know (pandas decides)."""
+    cols = []
+    for c in key:
+        s = df[c]
+        if s.dtype == "datetime64[ns]":
+            cols.append(s.to_numpy()[pos].view(np.int64).tolist())  # (NaT: one value)
+        elif s.dtype == np.float64:
+            x = s.to_numpy()[pos] + 0.0
+            cols.append(np.where(np.isnan(x), None, x).tolist())
+        elif isinstance(s.dtype, (pd.StringDtype, pd.BooleanDtype)):
+            cols.append(s.array.take(pos).to_numpy(dtype=object, na_value=None).tolist())
+        else:
+            return None
+    rows = list(zip(*cols, strict=True))
+    seen: set[tuple] = set()
+    out = np.zeros(len(rows), dtype=bool)
+    order = range(len(rows)) if keep == "first" else range(len(rows) - 1, -1, -1)
+    for i in order:  # (a few thousand rows at most)
+        if rows[i] in seen:
+            out[i] = True
+        else:
+            seen.add(rows[i])
+    return out
 
 
 def empty_quarantine() -> pd.DataFrame:
