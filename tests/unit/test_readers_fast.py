@@ -247,7 +247,8 @@ def test_few_candidate_copies_count_missing_and_signed_zero_as_pandas() -> None:
 
     df = pd.DataFrame({
         "child_id": pd.array(["A", "A", None, None, "", "A", "A"], dtype="string"),
-        "start": pd.to_datetime(["2020-01-01", "2020-01-01", None, None, None, None, None]),
+        "start": pd.to_datetime(["2020-01-01", "2020-01-01", None, None, None, None, None]
+                                ).astype("datetime64[ns]"),  # (the readers' date type)
         "fte": [0.0, -0.0, np.nan, np.nan, np.nan, 1.0, 1.0],
         "flag": pd.array([True, True, None, None, None, None, False], dtype="boolean")})
     pos = np.arange(len(df))
