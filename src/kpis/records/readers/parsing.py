@@ -469,11 +469,12 @@ def _repeated(h: np.ndarray) -> np.ndarray:
 
 
 def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd.Series:
-    """`df.duplicated(subset=key, keep=keep)`, found faster: only rows whose dates and numbers
-    (hashed together in numpy) occur more than once can be copies, and pandas compares every
-    column of those alone (taken column by column: cheaper than `.loc`). Every copy of a
-    duplicated row is among them, in the same order, so the result is the same (a hash
-    collision only adds a candidate)."""
+    """`df.duplicated(subset=key, keep=keep)`, found faster. In a larger table only rows whose
+    dates and numbers (hashed together in numpy) occur more than once can be copies; a few
+    thousand such candidates are checked as tuples of their cells (`_few_copies`), more by
+    pandas on those rows alone. Every copy of a duplicated row
+    is among the candidates, in the same order, so the result is the same (a hash collision
+    only adds a candidate)."""
     if len(df) < 1000:
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)
