@@ -54,14 +54,20 @@ def infer_extract_date(tables: dict[str, pd.DataFrame], specs: dict[str, dict[st
                 parts.append(v.astype(np.int64))
     if not parts:
         return None
-    d = np.sort(np.concatenate(parts))
+    d = np.concatenate(parts)
     d = d[d <= (today - pd.Timestamp(0)).days]
     if not len(d):
         return None
     n = len(d)
-    gaps = np.flatnonzero(np.diff(d) > gap)  # gap between d[j] and d[j + 1]
-    small_tail = gaps[(n - (gaps + 1)) < share * n]
-    last = d[small_tail.min()] if len(small_tail) else d[-1]
+    # the distinct days in order and how many dates fall on each (a count per day: no sort)
+    counts = np.bincount(d - d.min())
+    days = np.flatnonzero(counts)
+    counts = counts[days]
+    days = days + d.min()
+    gaps = np.flatnonzero(np.diff(days) > gap)  # gap between days[k] and days[k + 1]
+    after = n - np.cumsum(counts)  # dates after days[k]
+    small_tail = gaps[after[gaps] < share * n]
+    last = days[small_tail.min()] if len(small_tail) else days[-1]
     return pd.Timestamp(np.int64(last).astype("datetime64[D]"))
 
 
