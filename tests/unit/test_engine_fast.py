@@ -53,7 +53,7 @@ def test_events_only_leaves_out_the_drill_down_columns_inside_the_block_only() -
     assert lean["child"].tolist() == [4, 9] and lean["num"].tolist() == [1.0, 0.0]
     full = ev()  # after the block: the drill-down column is back
     assert list(full.columns) == EVENT_COLUMNS + ["decom"]
-    pd.testing.assert_frame_equal(full[EVENT_COLUMNS], lean)
+    pd.testing.assert_frame_equal(full[EVENT_COLUMNS], lean.to_frame())
     try:  # an error inside the block does not leave the switch on
         with events_only():
             raise KeyError("x")
@@ -83,3 +83,39 @@ def test_carer_key_is_urn_else_provider_and_postcode_hand_worked() -> None:
     # URN stripped; a blank or missing URN -> provider|postcode, missing if either is -> ""
     assert carer_key(ep).tolist() == ["U1", "", "", "P3|GL2", "U2"]
     assert carer_key(ep.astype(object)).tolist() == ["U1", "", "", "P3|GL2", "U2"]
+
+
+def test_events_concat_mask_and_assign_give_what_the_dataframes_give() -> None:
+    from kpis.records.indicators.arrays import Events, concat_events, events_only
+
+    def two() -> list:
+        a = event_frame(np.array([0, 1, 2]), breakdown="", child=np.array([4, 5, 6]),
+                        team=np.array([1, 2, 2]), worker=np.array([0, 3, 3]),
+                        in_numerator=np.array([True, False, True]))
+        b = event_frame(np.array([1]), breakdown="single month", child=np.array([7]),
+                        team=np.array([2]), worker=np.array([3]), in_numerator=np.array([True]),
+                        den=np.array([2.0]))
+        return [a, b]
+
+    def ops(a: object, b: object) -> object:
+        sel = a[np.asarray(a["worker"]) == 3]  # the rows of worker 3 (children 5 and 6)
+        c = a.copy()
+        c["in_numerator"] = ~c["in_numerator"]
+        c["num"] = c["in_numerator"].astype(float)
+        return concat_events([a, b, sel.assign(breakdown="ASYE"), c])
+
+    full = ops(*two())
+    with events_only():
+        lean = ops(*two())
+    assert isinstance(lean, Events) and lean.names == ["", "single month", "ASYE"]
+    assert lean["breakdown"].tolist() == ["", "", "", "single month", "ASYE", "ASYE",
+                                          "", "", ""]
+    assert lean["child"].tolist() == [4, 5, 6, 7, 5, 6, 4, 5, 6]
+    assert lean["num"].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    assert lean["den"].tolist() == [1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    for c in EVENT_COLUMNS_NO_BREAKDOWN:
+        assert np.array_equal(full[c].to_numpy(), lean[c]), c
+    assert full["breakdown"].tolist() == lean["breakdown"].tolist()
+
+
+EVENT_COLUMNS_NO_BREAKDOWN = ["m", "child", "team", "worker", "in_numerator", "num", "den"]

@@ -71,7 +71,14 @@ from kpis.records.indicators import (
     timeliness,
     workforce,
 )
-from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, events_only, shift_months
+from kpis.records.indicators.arrays import (
+    EVENT_COLUMNS,
+    NAT,
+    Events,
+    days,
+    events_only,
+    shift_months,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
 
@@ -430,6 +437,12 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     for i in ids:
         with events_only():  # only the event columns are summed: no drill-down columns
             ev = _run(ctx, i)
+        if isinstance(ev, Events):  # the arrays themselves (events_only)
+            lut = np.array([pair_no.get((i, b), 0) for b in ev.names], dtype=np.int64)
+            cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))
+            for c in ("m", "team", "worker", "num", "den"):
+                cols[c].append(ev.cols[c])
+            continue
         cols["pair"].append(_pair_codes(ev["breakdown"], i, pair_no))
         for c in ("m", "team", "worker", "num", "den"):
             cols[c].append(ev[c].to_numpy())

@@ -164,9 +164,82 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
         "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
         "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
     }
-    if extra and not _EVENTS_ONLY.get():
+    if _EVENTS_ONLY.get():
+        del data["breakdown"]
+        return Events(data, [breakdown], np.zeros(len(m), dtype=np.int64))
+    if extra:
         data.update(extra)
     return pd.DataFrame(data)
+
+
+class Events:
+    """An event frame as plain arrays, the form `event_frame` gives inside `events_only()`:
+    the event columns as numpy arrays, the breakdown as codes (`bcode`) into `names`. Building
+    and reading a DataFrame per indicator cost more than the sums (issue 15). It does what the
+    indicators do to event frames: a column (a numpy array), a boolean row mask, `assign` (of
+    the breakdown; other columns are drill-down columns, left out here), `copy`, setting a
+    column, and `concat_events`."""
+
+    def __init__(self, cols: dict[str, np.ndarray], names: list[str],
+                 bcode: np.ndarray) -> None:
+        self.cols, self.names, self.bcode = cols, names, bcode
+
+    @property
+    def columns(self) -> list[str]:
+        return EVENT_COLUMNS
+
+    def __len__(self) -> int:
+        return len(self.bcode)
+
+    def __getitem__(self, key: object) -> object:
+        if isinstance(key, str):
+            if key == "breakdown":
+                return np.array(self.names, dtype=object)[self.bcode]
+            return self.cols[key]
+        mask = np.asarray(key)
+        return Events({c: v[mask] for c, v in self.cols.items()}, self.names, self.bcode[mask])
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        self.cols[key] = np.asarray(value)
+
+    def copy(self) -> Events:
+        return Events({c: v.copy() for c, v in self.cols.items()}, list(self.names),
+                      self.bcode.copy())
+
+    def assign(self, **kw: object) -> Events:
+        out = self.copy()
+        for c, v in kw.items():
+            if c == "breakdown":
+                out.names, out.bcode = [str(v)], np.zeros(len(self), dtype=np.int64)
+            elif c in EVENT_COLUMNS:
+                out.cols[c] = np.broadcast_to(np.asarray(v), (len(self),)).copy()
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The DataFrame `event_frame` gives outside `events_only()` (without `extra`)."""
+        data = {c: (_breakdown_text(self) if c == "breakdown" else self.cols[c])
+                for c in EVENT_COLUMNS}
+        return pd.DataFrame(data)
+
+
+def _breakdown_text(ev: Events) -> object:
+    if len(ev.names) == 1:
+        return _const_text(ev.names[0], len(ev))
+    return pd.Series(ev["breakdown"], dtype=object).astype("str").array
+
+
+def concat_events(frames: list) -> object:
+    """`pd.concat(frames, ignore_index=True)` of event frames, for DataFrames and `Events`."""
+    if not frames or not all(isinstance(f, Events) for f in frames):
+        return pd.concat(frames, ignore_index=True)
+    names: list[str] = []
+    codes = []
+    for f in frames:
+        names += [b for b in dict.fromkeys(f.names) if b not in names]
+        lut = np.array([names.index(b) for b in f.names], dtype=np.int64)
+        codes.append(lut[f.bcode] if len(f) else np.empty(0, np.int64))
+    cols = {c: np.concatenate([f.cols[c] for f in frames]) for c in frames[0].cols}
+    return Events(cols, names, np.concatenate(codes))
 
 
 def _const_text(value: str, n: int) -> object:

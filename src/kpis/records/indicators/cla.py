@@ -17,6 +17,7 @@ import pandas as pd
 
 from kpis.records.indicators.arrays import (
     NAT,
+    concat_events,
     days,
     event_frame,
     expand,
@@ -69,7 +70,7 @@ def cla_s20(ctx: Context) -> pd.DataFrame:
         extra={"episode_start": to_dates(e["decom"].to_numpy()[la_idx]), "ls": ls,
                "rne": e["rne"].to_numpy()[la_idx]})
     # breakdown "number of children": the same rows; the engine shows the numerator (a count)
-    return pd.concat([ev, ev.assign(breakdown=NUMBER)], ignore_index=True)
+    return concat_events([ev, ev.assign(breakdown=NUMBER)])
 
 
 def _missing_counts(ctx: Context, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +135,7 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
             mk, breakdown=breakdown, child=code, team=team, worker=worker, in_numerator=n > 0,
             extra={"missing_incidents_in_window": n,
                    "latest_missing_start": to_dates(latest)}))
-    return pd.concat(frames, ignore_index=True)
+    return concat_events(frames)
 
 
 #: "over the last 18 months" (local).
@@ -170,7 +171,7 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
             worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), now),
             num=np.full(len(c), float(now)), den=np.full(len(c), float(not now)),
             extra={"looked_after_on": to_dates(d[m])}))
-    return pd.concat(parts, ignore_index=True)
+    return concat_events(parts)
 
 
 __all__ = ["cla_s20", "cla_missing", "cla_change_18m", "S20_LS", "MISSING_TYPES"]

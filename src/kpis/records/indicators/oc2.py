@@ -34,7 +34,14 @@ import numpy as np
 import pandas as pd
 
 from kpis.records.indicators import snapshot
-from kpis.records.indicators.arrays import NAT, OPEN, event_frame, shift_months, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    OPEN,
+    concat_events,
+    event_frame,
+    shift_months,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
@@ -112,10 +119,10 @@ def _oc2_rows(ctx: Context, column: str, ages: str) -> pd.DataFrame:
 def combine(annex: pd.DataFrame, oc2: pd.DataFrame) -> pd.DataFrame:
     """Annex A rows, plus OC2 rows of month-ends Annex A gives no rows for (module rule)."""
     annex = annex.assign(source=SOURCE_ANNEX)
-    extra = oc2[~np.isin(oc2["m"].to_numpy(), annex["m"].to_numpy())]
+    extra = oc2[~np.isin(np.asarray(oc2["m"]), np.asarray(annex["m"]))]
     if not len(extra):
         return annex
-    return pd.concat([annex, extra], ignore_index=True)
+    return concat_events([annex, extra])
 
 
 def health_assessments_cla(ctx: Context) -> pd.DataFrame:

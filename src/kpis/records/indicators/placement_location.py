@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import event_frame, text, to_dates
+from kpis.records.indicators.arrays import concat_events, event_frame, text, to_dates
 from kpis.records.indicators.cla import _cla_at_month_end
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import TEMPORARY_PLACE
@@ -113,7 +113,7 @@ def _frames(ctx: Context, code: np.ndarray, m: np.ndarray, known: np.ndarray,
                        den=known.astype(float), extra=extra)
     unknown = event_frame(m, breakdown=UNKNOWN, child=code, team=team, worker=worker,
                           in_numerator=~known, extra=extra)
-    return pd.concat([head, unknown], ignore_index=True)
+    return concat_events([head, unknown])
 
 
 def _extra(p: dict[str, np.ndarray], rows: np.ndarray, decom: np.ndarray,

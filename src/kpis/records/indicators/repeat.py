@@ -11,6 +11,7 @@ import pandas as pd
 from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
+    concat_events,
     dated_rank,
     event_frame,
     previous_in_group,
@@ -81,7 +82,7 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
             in_numerator=repeat[idx],
             extra={"plan_start": to_dates(d[idx]), "earlier_plans_in_data": rank[idx],
                    "previous_plans": prev_n[idx]}))
-    return pd.concat(frames, ignore_index=True)
+    return concat_events(frames)
 
 
 def returns_to_care(ctx: Context) -> pd.DataFrame:
@@ -119,4 +120,4 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
             in_numerator=within[idx],
             extra={"period_start": to_dates(d[idx]),
                    "previous_period_end": to_dates(prev_end[idx])}))
-    return pd.concat(frames, ignore_index=True)
+    return concat_events(frames)

@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, shift_months, text, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    concat_events,
+    days,
+    event_frame,
+    shift_months,
+    text,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.tables import Records
 from kpis.records.workdays import working_days
@@ -319,7 +327,7 @@ def missing_return_interview(ctx: Context) -> pd.DataFrame:
         v = (df[col].astype("boolean").fillna(False).to_numpy(dtype=bool)[pos] if col in df
              else np.zeros(len(pos), bool))
         frames.append(_frame(ctx, "cla", pos, m, v, bd, extra={"missing_12m": n[keep]}))
-    return pd.concat(frames, ignore_index=True)
+    return concat_events(frames)
 
 
 #: Annex A list 9 eligibility categories [V: Children (Leaving Care) Act categories]: "eligible"

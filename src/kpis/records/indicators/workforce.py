@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import count_by_key, event_frame, lookup, text
+from kpis.records.indicators.arrays import concat_events, count_by_key, event_frame, lookup, text
 from kpis.records.indicators.context import Context
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
@@ -81,7 +81,7 @@ def caseload_per_fte(ctx: Context) -> pd.DataFrame:
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
         in_numerator=np.zeros(len(posts), bool), num=np.zeros(len(posts)),
         den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()})
-    return pd.concat([child_rows, worker_rows], ignore_index=True)
+    return concat_events([child_rows, worker_rows])
 
 
 def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
@@ -115,8 +115,8 @@ def caseload_18_or_fewer(ctx: Context) -> pd.DataFrame:
     ids = w["worker_id"].astype("string")[np.isin(text(w["role"]), list(ASYE_ROLES))]
     asye = sorted(ids.dropna().unique())
     codes = ctx.vocab.codes_of(asye) if asye else np.empty(0, np.int64)
-    sel = ev[np.isin(ev["worker"].to_numpy(), codes)]
-    return pd.concat([ev, sel.assign(breakdown="ASYE")], ignore_index=True)
+    sel = ev[np.isin(np.asarray(ev["worker"]), codes)]
+    return concat_events([ev, sel.assign(breakdown="ASYE")])
 
 
 def caseload_22_or_fewer(ctx: Context) -> pd.DataFrame:
