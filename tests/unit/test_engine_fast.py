@@ -119,3 +119,16 @@ def test_events_concat_mask_and_assign_give_what_the_dataframes_give() -> None:
 
 
 EVENT_COLUMNS_NO_BREAKDOWN = ["m", "child", "team", "worker", "in_numerator", "num", "den"]
+
+
+def test_take_text_is_the_str_column_pandas_infers() -> None:
+    from kpis.records.indicators.arrays import take_text
+
+    values = np.array(["a", "b b", np.nan], dtype=object)
+    idx = np.array([1, 0, 1, 2])
+    got = pd.Series(take_text(values, idx))
+    want = pd.Series(values[idx])  # pandas' own inference: "str", NaN missing
+    pd.testing.assert_series_equal(got, want)
+    assert got.tolist()[:3] == ["b b", "a", "b b"] and pd.isna(got[3])
+    empty = pd.Series(take_text(values, np.empty(0, np.int64)))
+    pd.testing.assert_series_equal(empty, pd.Series(values[:0]))

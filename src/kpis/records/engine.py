@@ -78,6 +78,7 @@ from kpis.records.indicators.arrays import (
     days,
     events_only,
     shift_months,
+    take_text,
 )
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
@@ -468,7 +469,6 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
 
 def _finish(out: dict[str, np.ndarray], ctx: Context,
             pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    meta = _meta()
     pair = out["pair"].astype(np.int64)
     n = len(pair)
     labels = np.array(ctx.vocab.labels + [ctx.records.council], dtype=object)
@@ -481,28 +481,23 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     num, den, level = out["num"][order], out["den"][order], out["level"][order]
     p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)
     p_bd = np.array([b for _, b in pairs] or [""], dtype=object)
-    p_unit = meta["unit"].reindex(p_ind).to_numpy(dtype=object)
-    p_note = np.array([REGISTRY[i].notes[b] if i else "" for i, b in zip(p_ind, p_bd,
-                                                                          strict=True)], object)
-    p_empty = np.array([REGISTRY[i].empty_note if i else "" for i in p_ind], dtype=object)
-    unit = p_unit[pair]
+    specs = [REGISTRY[i] if i else Spec(len, {"": ""}, "") for i in p_ind]
+    meta = _meta().reindex(p_ind)  # per pair: domain, indicator, unit (NaN when unknown)
+    p_unit = meta["unit"].to_numpy(dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    value = np.where(unit == "percent", 100.0 * ratio, ratio)
-    p_count = np.array([b in REGISTRY[i].counts if i else False
-                        for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
+    value = np.where((p_unit == "percent")[pair], 100.0 * ratio, ratio)
+    p_count = np.array([b in sp.counts for sp, b in zip(specs, p_bd, strict=True)], bool)
     value = np.where(p_count[pair] & (den > 0), num, value)
-    p_cunit = np.array([REGISTRY[i].count_unit if i else "" for i in p_ind], dtype=object)
-    unit = np.where(p_count[pair] & (p_cunit[pair] != ""), p_cunit[pair], unit)
-    p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
+    p_cunit = np.array([sp.count_unit for sp in specs], dtype=object)
+    p_unit = np.where(p_count & (p_cunit != ""), p_cunit, p_unit)
+    p_change = np.array([sp.change for sp in specs], dtype=bool)
     value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
-    note = np.where(den > 0, p_note[pair], p_empty[pair])
     # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
     firsts = {h: history_start(ctx.records, h)  # once per distinct history, not per pair
               for h in {REGISTRY[i].history for i in p_ind if i}}
-    p_first = np.array([firsts[REGISTRY[i].history] if i else None for i in p_ind],
-                       dtype=object)
-    p_need = np.array([REGISTRY[i].lookback_months if i else 0 for i in p_ind])
+    p_first = [firsts[sp.history] if i else None for sp, i in zip(specs, p_ind, strict=True)]
+    p_need = [sp.lookback_months if i else 0 for sp, i in zip(specs, p_ind, strict=True)]
     me = ctx.me[m] if n else np.empty(0, np.int64)
     partial = np.zeros(n, dtype=bool)
     for k in range(len(p_ind)):  # one pass per (indicator, breakdown): ~25
@@ -511,36 +506,35 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
         rows = pair == k
         back = shift_months(np.asarray(me[rows], dtype=np.int64), -int(p_need[k]))
         partial[rows] = back < p_first[k]
-    flag = np.where(partial, PARTIAL, "").astype(object)
-    if partial.any():
-        first_txt = np.array([pd.Timestamp(np.int64(f).astype("datetime64[D]")).date().isoformat()
-                              if f is not None else "" for f in p_first], dtype=object)
-        why = ("; data begin " + first_txt[pair] + ", less than " +
-               p_need[pair].astype(str) + " months before this month-end: may be understated")
-        note = np.where(partial, note + why, note)
-    const = {c: np.full(n, v, dtype=object) for c, v in
-             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"),
-              ("council", ctx.records.council))}
-    res = pd.DataFrame({
-        "indicator_id": p_ind[pair],
-        "domain": meta["domain"].reindex(p_ind).to_numpy(dtype=object)[pair],
-        "indicator": meta["indicator"].reindex(p_ind).to_numpy(dtype=object)[pair],
-        "breakdown": p_bd[pair],
-        "kind": const["kind"],
-        "comparator": const["comparator"],
-        "period": ctx.periods[m] if n else np.empty(0, object),
+    # the note of a row: its pair's, or its empty note when den = 0, and why it is partial
+    why = ["" if f is None else "; data begin " + pd.Timestamp(np.int64(f).astype(
+        "datetime64[D]")).date().isoformat() + f", less than {need} months before this "
+        "month-end: may be understated" for f, need in zip(p_first, p_need, strict=True)]
+    notes = np.array([(sp.notes[b] if pos else sp.empty_note) + (w if part else "")
+                      for sp, b, w in zip(specs, p_bd, why, strict=True)
+                      for pos in (False, True) for part in (False, True)], dtype=object)
+    note_at = pair * 4 + (den > 0) * 2 + partial
+    zero = np.zeros(n, dtype=np.int64)
+    data = {
+        "indicator_id": take_text(p_ind, pair),
+        "domain": take_text(meta["domain"].to_numpy(dtype=object), pair),
+        "indicator": take_text(meta["indicator"].to_numpy(dtype=object), pair),
+        "breakdown": take_text(p_bd, pair),
+        "kind": take_text(np.array(["actual"], object), zero),
+        "comparator": take_text(np.array([""], object), zero),
+        "period": take_text(ctx.periods, m),
         "value": value,
-        "unit": unit,
-        "note": note,
-        "source": const["source"],
-        "flag": flag,
-        "council": const["council"],
-        "level": np.array(LEVELS, dtype=object)[level.astype(np.int64)],
-        "org_unit": labels[unit_code],
+        "unit": take_text(p_unit, pair),
+        "note": take_text(notes, note_at),
+        "source": take_text(np.array(["kpis compute"], object), zero),
+        "flag": take_text(np.array(["", PARTIAL], object), partial.astype(np.int64)),
+        "council": take_text(np.array([ctx.records.council], object), zero),
+        "level": take_text(np.array(LEVELS, dtype=object), level.astype(np.int64)),
+        "org_unit": take_text(labels, unit_code),
         "numerator": num.astype(float),
         "denominator": den.astype(float),
-    })
-    return res[OUTPUT_COLUMNS]
+    }
+    return pd.DataFrame({c: data[c] for c in OUTPUT_COLUMNS})
 
 
 def month_end_of(period: str) -> pd.Timestamp:

@@ -253,6 +253,19 @@ def _const_text(value: str, n: int) -> object:
                                       dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
+def take_text(values: np.ndarray, idx: np.ndarray) -> object:
+    """`values[idx]` (an object array of a few distinct texts) as the "str" column pandas would
+    infer from it, taken in Arrow instead of converted row by row; an empty result stays an
+    object array (what pandas infers for no rows)."""
+    if not len(idx):
+        return np.asarray(values, dtype=object)[idx]
+    import pyarrow as pa
+
+    arr = pa.array(np.asarray(values, dtype=object), pa.large_string(), from_pandas=True)
+    return pd.arrays.ArrowStringArray(arr.take(pa.array(np.asarray(idx, dtype=np.int64))),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def previous_in_group(code: np.ndarray, values: np.ndarray, fill: int = NAT) -> np.ndarray:
     """values shifted by one row within runs of equal `code` (rows sorted by code); -1 codes
     have no previous."""
