@@ -26,7 +26,6 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 #: Legal status "accommodated under section 20 (single placement)" [V].
 S20_LS = frozenset({"V2"})
@@ -43,7 +42,7 @@ def _cla_at_month_end(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(episode row, m) of children looked after at month-end m whose current episode is not a
     short break (legal status V3/V4), exactly as `stability.placements_3plus` selects them."""
     la_idx, m = ctx.looked_after
-    keep = ~np.isin(ctx.episodes["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~ctx.episodes["short_break"].to_numpy()[la_idx]
     return la_idx[keep], m[keep]
 
 
@@ -120,7 +119,7 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     ecode = e["code"].to_numpy()
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     ei = np.flatnonzero(~sb)
     i, m = ctx.during_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
     year_keys = np.unique(ecode[ei][i] * ctx.nm + m)
@@ -155,7 +154,7 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
     Council level only is meaningful: every row is "unallocated".
     """
     e = ctx.episodes
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     code, decom, dec = (e[c].to_numpy()[~sb] for c in ("code", "decom", "dec"))
     then = shift_months(ctx.me + 1, -CHANGE_MONTHS) - 1
     parts = []

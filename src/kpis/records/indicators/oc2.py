@@ -43,7 +43,6 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 SOURCE_ANNEX, SOURCE_OC2 = "Annex A list 8", "SSDA903 OC2"
 UNDER5_MONTHS = 60
@@ -65,7 +64,7 @@ def year_end(ctx: Context) -> int:
     e, oc2 = ctx.episodes, ctx.records.oc2
     day = NAT
     if len(e) and len(oc2):
-        ok = ~np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+        ok = ~e["short_break"].to_numpy()
         start, end = e["period_start"].to_numpy()[ok], e["period_end"].to_numpy()[ok]
         code = e["code"].to_numpy()[ok]
         oc2_codes = ctx.codes("oc2")

@@ -19,7 +19,6 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 #: "within 12 months" look-back, in calendar months (pd.DateOffset semantics) [V: 12 months].
 LOOKBACK_MONTHS = 12
@@ -101,7 +100,7 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     # periods of care made only of short breaks (LS V3/V4) are not periods of care here [V]
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     full = np.bincount(e["period"].to_numpy()[~sb], minlength=len(e)) > 0 if len(e) else \
         np.zeros(0, bool)
     e = e[full[e["period"].to_numpy()]] if len(e) else e

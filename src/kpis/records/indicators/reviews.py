@@ -13,7 +13,6 @@ import pandas as pd
 
 from kpis.records.indicators.arrays import NAT, days, event_frame, shift_months, to_dates
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 from kpis.records.indicators.snapshot import timescales
 from kpis.records.workdays import calendar
 
@@ -31,7 +30,7 @@ def cla_reviews(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     la_idx, m = ctx.looked_after
-    keep = ~np.isin(e["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~e["short_break"].to_numpy()[la_idx]
     la_idx, m = la_idx[keep], m[keep]
     code = e["code"].to_numpy()[la_idx]
     ps = e["period_start"].to_numpy()[la_idx]

@@ -21,7 +21,7 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import ADOPTION_PLACE, SHORT_BREAK_LS, counted_placement
+from kpis.records.indicators.episodes import ADOPTION_PLACE, counted_placement
 
 #: Social workers: "3 or fewer" in the window is the scorecard's threshold (local).
 MAX_WORKERS = 3
@@ -47,7 +47,7 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     code = e["code"].to_numpy()
     decom, dec = e["decom"].to_numpy(), e["dec"].to_numpy()
     la_idx, la_m = ctx.looked_after
-    keep = ~np.isin(e["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~e["short_break"].to_numpy()[la_idx]
     la_idx, la_m = la_idx[keep], la_m[keep]
     q = code[la_idx] * ctx.nm + la_m
     ci = np.flatnonzero(counted_placement(e))
