@@ -132,3 +132,12 @@ def test_take_text_is_the_str_column_pandas_infers() -> None:
     assert got.tolist()[:3] == ["b b", "a", "b b"] and pd.isna(got[3])
     empty = pd.Series(take_text(values, np.empty(0, np.int64)))
     pd.testing.assert_series_equal(empty, pd.Series(values[:0]))
+
+
+def test_drill_is_false_only_inside_events_only() -> None:
+    from kpis.records.indicators.arrays import drill, events_only
+
+    assert drill()
+    with events_only():
+        assert not drill()
+    assert drill()

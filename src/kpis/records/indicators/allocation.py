@@ -14,6 +14,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     days,
+    drill,
     event_frame,
     last_per_key,
     lookup,
@@ -82,7 +83,7 @@ def unallocated_2wk(ctx: Context) -> pd.DataFrame:
     return event_frame(m, breakdown="", child=code, team=np.zeros(len(code), np.int64),
                        worker=np.zeros(len(code), np.int64), in_numerator=innum, extra={
                            "case_start": to_dates(start), "last_allocation_end": to_dates(prev),
-                           "allocated": allocated})
+                           "allocated": allocated} if drill() else None)
 
 
 def _roles(ctx: Context) -> np.ndarray:
@@ -123,7 +124,7 @@ def manager_allocated_2wk(ctx: Context) -> pd.DataFrame:
     team, worker = ctx.attribute(code, m)
     return event_frame(m, breakdown="", child=code, team=team, worker=worker,
                        in_numerator=innum, extra={"allocation_start": to_dates(start),
-                                                  "manager": is_mgr})
+                                                  "manager": is_mgr} if drill() else None)
 
 
 def cin_plan_under_1y(ctx: Context) -> pd.DataFrame:
@@ -152,7 +153,7 @@ def cin_plan_under_1y(ctx: Context) -> pd.DataFrame:
     worker = ctx.labels("cin", "worker")[idx] if len(df) else idx
     return event_frame(m, breakdown="", child=ctx.codes("cin")[idx] if len(df) else idx,
                        team=team, worker=worker, in_numerator=innum,
-                       extra={"cin_start": to_dates(s)})
+                       extra={"cin_start": to_dates(s)} if drill() else None)
 
 
 __all__ = ["unallocated_2wk", "manager_allocated_2wk", "cin_plan_under_1y"]

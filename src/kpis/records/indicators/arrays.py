@@ -144,6 +144,13 @@ def events_only() -> Iterator[None]:
         _EVENTS_ONLY.reset(token)
 
 
+def drill() -> bool:
+    """Whether event frames keep their drill-down columns: False inside `events_only()`, so
+    an indicator builds its `extra` columns only when they are kept (`extra={...} if drill()
+    else None`)."""
+    return not _EVENTS_ONLY.get()
+
+
 def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.ndarray,
                 worker: np.ndarray, in_numerator: np.ndarray,
                 extra: dict[str, np.ndarray] | None = None,

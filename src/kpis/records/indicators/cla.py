@@ -19,6 +19,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     concat_events,
     days,
+    drill,
     event_frame,
     expand,
     shift_months,
@@ -67,30 +68,40 @@ def cla_s20(ctx: Context) -> pd.DataFrame:
         m, breakdown="", child=code, team=team, worker=worker,
         in_numerator=np.isin(ls, list(S20_LS)),
         extra={"episode_start": to_dates(e["decom"].to_numpy()[la_idx]), "ls": ls,
-               "rne": e["rne"].to_numpy()[la_idx]})
+               "rne": e["rne"].to_numpy()[la_idx]} if drill() else None)
     # breakdown "number of children": the same rows; the engine shows the numerator (a count)
     return concat_events([ev, ev.assign(breakdown=NUMBER)])
+
+
+def _missing_windows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(child*nm+m, MIS_START) of each missing incident (MISSING_TYPES) starting in the 12
+    months to month-end m; rows without a child or start are left out (cached per run)."""
+    cache = ctx.__dict__.setdefault("_missing_windows", {})
+    if not cache:
+        mi = ctx.records.missing
+        code, start = ctx.codes("missing"), days(mi["start"])
+        ok = (code >= 0) & (start != NAT) & np.isin(text(mi["missing_type"]),
+                                                    list(MISSING_TYPES))
+        code, start = code[ok], start[ok]
+        idx, mm = ctx.window_pairs(start, ctx.ws12)
+        cache.update(k=code[idx] * ctx.nm + mm, start=start[idx])
+    return cache["k"], cache["start"]
 
 
 def _missing_counts(ctx: Context, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted unique keys child*nm+m: missing incidents (MISSING_TYPES) starting in the 12
     months to month-end m, and the latest such start (NAT when none)."""
-    mi = ctx.records.missing
     n = np.zeros(len(keys), dtype=np.int64)
     latest = np.full(len(keys), NAT, dtype=np.int64)
-    if len(mi) == 0 or len(keys) == 0:
+    if len(ctx.records.missing) == 0 or len(keys) == 0:
         return n, latest
-    code = ctx.child_code(mi["child_id"])
-    start = days(mi["start"])
-    ok = (code >= 0) & (start != NAT) & np.isin(text(mi["missing_type"]), list(MISSING_TYPES))
-    code, start = code[ok], start[ok]
-    idx, mm = ctx.window_pairs(start, ctx.ws12)
-    k = code[idx] * ctx.nm + mm
+    k, start = _missing_windows(ctx)
     pos = np.searchsorted(keys, k)
     pos = np.minimum(pos, len(keys) - 1)
     hit = keys[pos] == k
-    np.add.at(n, pos[hit], 1)
-    np.maximum.at(latest, pos[hit], start[idx][hit])
+    n = np.bincount(pos[hit], minlength=len(keys)).astype(np.int64)
+    if drill():  # the latest start is a drill-down column only
+        np.maximum.at(latest, pos[hit], start[hit])
     return n, latest
 
 
@@ -133,7 +144,7 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
         frames.append(event_frame(
             mk, breakdown=breakdown, child=code, team=team, worker=worker, in_numerator=n > 0,
             extra={"missing_incidents_in_window": n,
-                   "latest_missing_start": to_dates(latest)}))
+                   "latest_missing_start": to_dates(latest)} if drill() else None))
     return concat_events(frames)
 
 
@@ -169,7 +180,7 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
             m, breakdown="", child=c, team=np.zeros(len(c), np.int64),
             worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), now),
             num=np.full(len(c), float(now)), den=np.full(len(c), float(not now)),
-            extra={"looked_after_on": to_dates(d[m])}))
+            extra={"looked_after_on": to_dates(d[m])} if drill() else None))
     return concat_events(parts)
 
 

@@ -38,6 +38,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     concat_events,
+    drill,
     event_frame,
     shift_months,
     to_dates,
@@ -112,7 +113,7 @@ def _oc2_rows(ctx: Context, column: str, ages: str) -> pd.DataFrame:
                            "source": np.full(len(pos), SOURCE_OC2, dtype=object),
                            "dob": to_dates(dob), "under_5": under5,
                            "year_end": to_dates(np.full(len(pos), y, dtype=np.int64)),
-                           f"oc2_{column}": ans})
+                           f"oc2_{column}": ans} if drill() else None)
 
 
 def combine(annex: pd.DataFrame, oc2: pd.DataFrame) -> pd.DataFrame:

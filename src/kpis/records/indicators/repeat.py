@@ -13,6 +13,7 @@ from kpis.records.indicators.arrays import (
     OPEN,
     concat_events,
     dated_rank,
+    drill,
     event_frame,
     previous_in_group,
     shift_months,
@@ -51,7 +52,8 @@ def re_referrals(ctx: Context) -> pd.DataFrame:
     return event_frame(
         m, breakdown="", child=code[idx], team=r["team"][idx], worker=r["worker"][idx],
         in_numerator=within[idx],
-        extra={"referral_date": to_dates(d[idx]), "previous_referral": to_dates(prev[idx])})
+        extra={"referral_date": to_dates(d[idx]), "previous_referral": to_dates(prev[idx])}
+        if drill() else None)
 
 
 def repeat_cp(ctx: Context) -> pd.DataFrame:
@@ -80,7 +82,7 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
             worker=p["worker"][idx],
             in_numerator=repeat[idx],
             extra={"plan_start": to_dates(d[idx]), "earlier_plans_in_data": rank[idx],
-                   "previous_plans": prev_n[idx]}))
+                   "previous_plans": prev_n[idx]} if drill() else None))
     return concat_events(frames)
 
 
@@ -118,5 +120,5 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
             m, breakdown=breakdown, child=code[idx], team=team, worker=worker,
             in_numerator=within[idx],
             extra={"period_start": to_dates(d[idx]),
-                   "previous_period_end": to_dates(prev_end[idx])}))
+                   "previous_period_end": to_dates(prev_end[idx])} if drill() else None))
     return concat_events(frames)

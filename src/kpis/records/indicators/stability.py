@@ -14,6 +14,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     count_by_key,
     days,
+    drill,
     event_frame,
     expand,
     lookup,
@@ -70,7 +71,7 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
         la_m, breakdown="", child=code[la_idx], team=team, worker=worker,
         in_numerator=n >= 3,
         extra={"episode_start": to_dates(decom[la_idx]), "placed_at_window_start": at_start,
-               "new_placements_in_window": new, "placements_in_window": n})
+               "new_placements_in_window": new, "placements_in_window": n} if drill() else None)
 
 
 def _dob(ctx: Context) -> np.ndarray:
@@ -78,7 +79,7 @@ def _dob(ctx: Context) -> np.ndarray:
     out = np.full(len(ctx.children_index), NAT, dtype=np.int64)
     ch = ctx.records.children
     if len(ch):
-        c = ctx.child_code(ch["child_id"])
+        c = ctx.codes("children")
         out[c[c >= 0]] = days(ch["dob"])[c >= 0]
     return out
 
@@ -116,7 +117,8 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
         in_numerator=(same | adopt)[sel],
         extra={"dob": to_dates(dob[sel]), "period_start": to_dates(pstart[sel]),
                "placement_start": to_dates(rs[sel]),
-               "previous_placement_start": to_dates(prs[sel]), "place": place[sel]})
+               "previous_placement_start": to_dates(prs[sel]), "place": place[sel]}
+                   if drill() else None)
 
 
 def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -154,7 +156,7 @@ def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
         team, worker = ctx.attribute(code, m)
         cache[key] = event_frame(m, breakdown="", child=code, team=team, worker=worker,
                                  in_numerator=n <= MAX_WORKERS,
-                                 extra={"social_workers_in_window": n})
+                                 extra={"social_workers_in_window": n} if drill() else None)
     ev = cache[key].copy()
     if more:
         ev["in_numerator"] = ~ev["in_numerator"]
@@ -209,7 +211,8 @@ def sw_3plus_12m(ctx: Context) -> pd.DataFrame:
     n = _worker_counts(ctx, ctx.ws12, code, m)
     team, worker = ctx.attribute(code, m)
     return event_frame(m, breakdown="", child=code, team=team, worker=worker,
-                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n})
+                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n}
+                                                      if drill() else None)
 
 
 __all__ = ["placements_3plus", "sw_3plus_12m", "long_term_stability", "sw_changes_12m_cla",

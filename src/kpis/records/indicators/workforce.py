@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import concat_events, count_by_key, event_frame, lookup, text
+from kpis.records.indicators.arrays import (
+    concat_events,
+    count_by_key,
+    drill,
+    event_frame,
+    lookup,
+    text,
+)
 from kpis.records.indicators.context import Context
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
@@ -74,13 +81,13 @@ def caseload_per_fte(ctx: Context) -> pd.DataFrame:
         held["m"].to_numpy(), breakdown="", child=held["code"].to_numpy(),
         team=p["team"].to_numpy()[held["post"].to_numpy()],
         worker=_worker_ids(ctx, hw), in_numerator=np.ones(len(held), bool),
-        den=np.zeros(len(held)), extra={"fte": np.full(len(held), np.nan)})
+        den=np.zeros(len(held)), extra={"fte": np.full(len(held), np.nan)} if drill() else None)
     worker_rows = event_frame(
         posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
         team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
         in_numerator=np.zeros(len(posts), bool), num=np.zeros(len(posts)),
-        den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()})
+        den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()} if drill() else None)
     return concat_events([child_rows, worker_rows])
 
 
@@ -95,7 +102,8 @@ def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
         posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
         team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
-        in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per})
+        in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per}
+                            if drill() else None)
 
 
 #: Role text (upper-case, stripped) of newly qualified social workers in their assessed and
@@ -139,4 +147,5 @@ def agency_rate(ctx: Context) -> pd.DataFrame:
     return event_frame(
         p["m"].to_numpy(), breakdown="", child=np.full(len(p), -1),
         team=p["team"].to_numpy(), worker=_worker_ids(ctx, p["wcode"].to_numpy()),
-        in_numerator=ag, num=np.where(ag, fte, 0.0), den=fte, extra={"fte": fte, "agency": ag})
+        in_numerator=ag, num=np.where(ag, fte, 0.0), den=fte, extra={"fte": fte, "agency": ag}
+                                                              if drill() else None)
