@@ -161,9 +161,10 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
     `events_only()` the `extra` columns are left out.
     """
     innum = np.asarray(in_numerator, dtype=bool)
+    lean = _EVENTS_ONLY.get()
     data = {
         "m": np.asarray(m, dtype=np.int64),
-        "breakdown": _const_text(breakdown, len(m)),
+        "breakdown": None if lean else _const_text(breakdown, len(m)),
         "child": np.asarray(child, dtype=np.int64),
         "team": np.asarray(team, dtype=np.int64),
         "worker": np.asarray(worker, dtype=np.int64),
@@ -171,7 +172,7 @@ def event_frame(m: np.ndarray, *, breakdown: str, child: np.ndarray, team: np.nd
         "num": innum.astype(float) if num is None else np.asarray(num, dtype=float),
         "den": np.ones(len(m)) if den is None else np.asarray(den, dtype=float),
     }
-    if _EVENTS_ONLY.get():
+    if lean:
         del data["breakdown"]
         return Events(data, [breakdown], np.zeros(len(m), dtype=np.int64))
     if extra:
