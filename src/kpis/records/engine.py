@@ -374,8 +374,14 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
                 "den": np.bincount(key, weights=den, minlength=size)}
     unit = ev[level]
     nu = len(ctx.vocab.labels)
-    key = (pair * nm + m) * nu + unit
-    u, sn, sd = _sums(key, num, den, npairs * nm * nu)
+    # summed over the units that occur (a few teams among all labels), in their code order,
+    # then keyed back to (pair * nm + m) * nu + unit
+    seen_u = np.flatnonzero(np.bincount(unit, minlength=nu))
+    compact = np.zeros(nu, dtype=np.int64)
+    compact[seen_u] = np.arange(len(seen_u))
+    nc = max(len(seen_u), 1)
+    cu, sn, sd = _sums((pair * nm + m) * nc + compact[unit], num, den, npairs * nm * nc)
+    u = cu // nc * nu + seen_u[cu % nc]
     if level == "worker":
         return {"pair": u // nu // nm, "m": (u // nu) % nm, "unit": u % nu, "num": sn, "den": sd}
     # team grid: indicator of each pair, teams seen per indicator
@@ -449,7 +455,7 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
             cols[c].append(ev[c].to_numpy())
     evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
     for c in ("pair", "m", "team", "worker"):
-        evs[c] = evs[c].astype(np.int64)
+        evs[c] = evs[c].astype(np.int64, copy=False)
     parts = []
     for lv in levels:
         agg = _aggregate(evs, ctx, lv, pairs)
