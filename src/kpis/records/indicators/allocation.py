@@ -17,7 +17,6 @@ from kpis.records.indicators.arrays import (
     drill,
     event_frame,
     last_per_key,
-    lookup,
     shift_months,
     text,
     to_dates,
@@ -110,15 +109,9 @@ def manager_allocated_2wk(ctx: Context) -> pd.DataFrame:
     nm = max(ctx.nm, 1)
     code, m = keys // nm, keys % nm
     roles = {r.upper() for r in timescales()["allocation"]["manager_roles"]}
-    is_mgr = np.isin(_roles(ctx)[wc], list(roles)) if len(wc) else np.zeros(0, bool)
-    sw = ctx.sw
-    # start of the open allocation to this worker (latest-starting open one)
-    idx, mm = ctx.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
-    k = sw["code"].to_numpy()[idx] * ctx.nm + mm
-    pos = last_per_key(k, idx, sw["start"].to_numpy()[idx])
-    kk, st = k[pos], sw["start"].to_numpy()[idx[pos]]
-    p, found = lookup(keys, kk)
-    start = np.where(found, st[p] if len(st) else NAT, NAT)
+    is_mgr = np.isin(_roles(ctx), list(roles))[wc] if len(wc) else np.zeros(0, bool)
+    # start of the open allocation to this worker (the latest-starting open one: `alloc`'s)
+    start = ctx.sw["start"].to_numpy()[ctx.alloc_rows[1]]
     limit = int(timescales()["allocation"]["days"])
     innum = is_mgr & (ctx.me[m] - start > limit)
     team, worker = ctx.attribute(code, m)

@@ -267,12 +267,17 @@ class Context:
         One worker per child and month-end: the allocation that started most recently (ties:
         the later row), so every child is counted once and team figures add up [I].
         """
+        keys, rows = self.alloc_rows
+        return keys, self.sw["wcode"].to_numpy()[rows]
+
+    @cached_property
+    def alloc_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """`alloc`'s sorted keys and the position in `sw` of each key's allocation."""
         sw = self.sw
         idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
         key = sw["code"].to_numpy()[idx] * self.nm + m
-        start = sw["start"].to_numpy()[idx]
-        pos = last_per_key(key, idx, start)
-        return key[pos], sw["wcode"].to_numpy()[idx[pos]]
+        pos = last_per_key(key, idx, sw["start"].to_numpy()[idx])
+        return key[pos], idx[pos]
 
     @cached_property
     def alloc_all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
