@@ -118,7 +118,7 @@ class Context:
 
     # ---- identifiers -------------------------------------------------------------------------
     CHILD_TABLES = ("children", "referrals", "assessments", "s47", "cp_plans", "episodes",
-                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews")
+                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews", "missing")
 
     @cached_property
     def children_index(self) -> pd.Index:

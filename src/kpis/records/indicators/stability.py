@@ -51,7 +51,8 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     keep = ~e["short_break"].to_numpy()[la_idx]
     la_idx, la_m = la_idx[keep], la_m[keep]
     q = code[la_idx] * ctx.nm + la_m
-    ci = np.flatnonzero(counted_placement(e))
+    counted = counted_placement(e)
+    ci = np.flatnonzero(counted)
     i1, m1 = ctx.window_pairs(decom[ci], ctx.ws12)
     new = count_by_key(code[ci][i1] * ctx.nm + m1, q)
     # the placement held when the window began: an episode open on its first day (DECOM <= ws <
@@ -60,7 +61,6 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     lo = np.searchsorted(ctx.ws12, decom, "left")
     hi = np.searchsorted(ctx.ws12, dec, "left")
     i2, m2 = expand(lo, hi)
-    counted = counted_placement(e)
     pstart = e["period_start"].to_numpy()
     held = (pstart[i2] < ctx.ws12[m2]) & ~((decom[i2] == ctx.ws12[m2]) & counted[i2])
     i2, m2 = i2[held], m2[held]
@@ -127,10 +127,21 @@ def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray
     allocation that ended on the window's first day is not in it.
 
     Only the cohort's children's allocations are paired with month-ends, and the distinct
-    (child, month, worker) triples are counted with one sort."""
+    (child, month, worker) triples are counted with one sort (cached per cohort and window:
+    read-only)."""
+    cache = ctx.__dict__.setdefault("_worker_counts", {})
+    key = (code.tobytes(), m.tobytes(), ws.tobytes())
+    if key not in cache:
+        cache[key] = _count_workers(ctx, ws, code, m)
+    return cache[key]
+
+
+def _count_workers(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
     sw = ctx.sw
     sw_code = sw["code"].to_numpy()
-    keep = np.isin(sw_code, np.unique(code))
+    cohort = np.zeros(len(ctx.children_index), dtype=bool)  # the cohort's children
+    cohort[code[code >= 0]] = True
+    keep = cohort[sw_code]  # sw codes are >= 0 (Context.sw)
     idx, mm = ctx.interval_pairs(sw["start"].to_numpy()[keep], sw["end"].to_numpy()[keep], ws)
     nw = max(len(ctx.workers_index), 1)
     triple = np.sort((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
