@@ -186,10 +186,19 @@ class Context:
 
     @cached_property
     def workers_index(self) -> pd.Index:
+        """Every worker id of the workers table and the allocations, in order of appearance."""
+        return self._worker_ids[0]
+
+    @cached_property
+    def _worker_ids(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """(workers_index, worker codes of the workers rows, of the sw_episodes rows): one
+        factorize of both id columns (codes are positions in the index; missing: -1)."""
         r = self.records
-        ids = pd.concat([r.workers["worker_id"].astype("string"),
-                         r.sw_episodes["sw_id"].astype("string")], ignore_index=True).dropna()
-        return pd.Index(ids.unique())
+        w = r.workers["worker_id"].astype("string")
+        codes, uniques = _labels(pd.concat([w, r.sw_episodes["sw_id"].astype("string")],
+                                           ignore_index=True))
+        codes = np.asarray(codes, dtype=np.int64)
+        return pd.Index(uniques), codes[:len(w)], codes[len(w):]
 
     def worker_code(self, s: pd.Series | np.ndarray) -> np.ndarray:
         """Position of each worker id in `workers_index` (-1 when missing or not there); Arrow
@@ -201,7 +210,7 @@ class Context:
     @cached_property
     def workers_wcode(self) -> np.ndarray:
         """`worker_code` of the workers table's rows (read-only; posts, teams and roles)."""
-        return self.worker_code(self.records.workers["worker_id"])
+        return self._worker_ids[1]
 
     # ---- windows -----------------------------------------------------------------------------
     def window_pairs(self, start: np.ndarray, ws: np.ndarray,
@@ -252,13 +261,10 @@ class Context:
     def sw(self) -> pd.DataFrame:
         """sw_episodes with child code, worker code, start and end day numbers (valid rows)."""
         sw = self.records.sw_episodes
-        out = pd.DataFrame({
-            "code": self.codes("sw_episodes"),
-            "wcode": self.worker_code(sw["sw_id"]),
-            "start": days(sw["start"]),
-            "end": days(sw["end"], OPEN),
-        })
-        return out[(out["code"] >= 0) & (out["wcode"] >= 0) & (out["start"] != NAT)]
+        code, wcode, start = self.codes("sw_episodes"), self._worker_ids[2], days(sw["start"])
+        keep = np.flatnonzero((code >= 0) & (wcode >= 0) & (start != NAT))
+        return pd.DataFrame({"code": code[keep], "wcode": wcode[keep], "start": start[keep],
+                             "end": days(sw["end"], OPEN)[keep]}, index=keep)
 
     @cached_property
     def alloc(self) -> tuple[np.ndarray, np.ndarray]:
