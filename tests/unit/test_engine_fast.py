@@ -141,3 +141,29 @@ def test_drill_is_false_only_inside_events_only() -> None:
     with events_only():
         assert not drill()
     assert drill()
+
+
+def test_compute_sums_an_indicator_frame_not_made_by_event_frame(monkeypatch) -> None:
+    """An indicator may return a plain DataFrame of event columns: its rows are summed by
+    their breakdown text as event_frame's arrays are."""
+    import dataclasses
+
+    from kpis.records import engine
+
+    frame = pd.DataFrame({"m": [0, 0, 0, 1], "breakdown": ["", "", "number of children", ""],
+                          "child": [1, 2, 1, 1], "team": [0, 0, 0, 0], "worker": [0, 0, 0, 0],
+                          "in_numerator": [True, False, True, False],
+                          "num": [1.0, 0.0, 1.0, 0.0], "den": [1.0, 1.0, 1.0, 1.0]})
+    spec = dataclasses.replace(engine.REGISTRY["cla_s20"], func=lambda ctx: frame)
+    monkeypatch.setitem(engine.REGISTRY, "cla_s20", spec)
+    me = pd.DatetimeIndex(["2020-01-31", "2020-02-29"])
+    out = engine.compute(engine.records_from("Shire"), me, levels=("council",),
+                         indicators=["cla_s20"])
+    got = out[["breakdown", "period", "numerator", "denominator", "value"]]
+    # headline: Jan 1 of 2 (50%), Feb 0 of 1 (0%); "number of children": Jan 1 (a count), Feb
+    # no rows (denominator 0: NaN)
+    assert got.values.tolist()[:2] == [["", "2020-01", 1.0, 2.0, 50.0],
+                                       ["", "2020-02", 0.0, 1.0, 0.0]]
+    assert got.values.tolist()[2] == ["number of children", "2020-01", 1.0, 1.0, 1.0]
+    assert got.values.tolist()[3][:4] == ["number of children", "2020-02", 0.0, 0.0]
+    assert np.isnan(got.values.tolist()[3][4])

@@ -49,8 +49,10 @@ level only workers with at least one cohort row in that month (workers come and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -298,6 +300,12 @@ def history_start(records: Records, tables: Sequence[str]) -> int | None:
 
 
 def _meta() -> pd.DataFrame:
+    """Domain, name and unit per indicator id (read-only; once per catalogue in use)."""
+    return _meta_of(os.environ.get(catalogue.EXTRA_ENV))
+
+
+@cache
+def _meta_of(extra: str | None) -> pd.DataFrame:  # extra: the council's indicators file
     return catalogue.indicators().set_index("indicator_id")[["domain", "indicator", "unit"]]
 
 
@@ -404,24 +412,6 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
     return {"pair": gp, "m": gm, "unit": gu, "num": gnum, "den": gden}
 
 
-def _pair_codes(bd: pd.Series, indicator_id: str, pair_no: dict[tuple[str, str], int]
-                ) -> np.ndarray:
-    """Pair number of each event row from its breakdown, compared as text in Arrow (Arrow's
-    own kernel when the column is Arrow text: pandas' comparison costs more than the work)."""
-    pc = np.zeros(len(bd), dtype=np.int64)
-    arrow = getattr(bd.dtype, "storage", "") == "pyarrow"
-    if arrow:
-        import pyarrow as pa
-        import pyarrow.compute as pac
-
-        arr = pa.array(bd.array)
-    for b in REGISTRY[indicator_id].notes:
-        hit = (pac.equal(arr, b).fill_null(False).to_numpy(zero_copy_only=False) if arrow
-               else (bd == b).to_numpy(dtype=bool))
-        pc[hit] = pair_no[(indicator_id, b)]
-    return pc
-
-
 def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
             levels: Sequence[str] = LEVELS, indicators: Sequence[str] | None = None
             ) -> pd.DataFrame:
@@ -444,15 +434,15 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     for i in ids:
         with events_only():  # only the event columns are summed: no drill-down columns
             ev = _run(ctx, i)
-        if isinstance(ev, Events):  # the arrays themselves (events_only)
-            lut = np.array([pair_no.get((i, b), 0) for b in ev.names], dtype=np.int64)
-            cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))
-            for c in ("m", "team", "worker", "num", "den"):
-                cols[c].append(ev.cols[c])
-            continue
-        cols["pair"].append(_pair_codes(ev["breakdown"], i, pair_no))
+        if not isinstance(ev, Events):  # a frame not made by event_frame: its arrays
+            bcode, names = pd.factorize(ev["breakdown"].to_numpy(dtype=object))
+            ev = Events({c: ev[c].to_numpy() for c in ("m", "team", "worker", "num", "den")},
+                        [*names, None], np.where(bcode < 0, len(names), bcode))
+        # pair number of each row from its breakdown (one not in the registry: pair 0)
+        lut = np.array([pair_no.get((i, b), 0) for b in ev.names], dtype=np.int64)
+        cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))
         for c in ("m", "team", "worker", "num", "den"):
-            cols[c].append(ev[c].to_numpy())
+            cols[c].append(ev.cols[c])
     evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
     for c in ("pair", "m", "team", "worker"):
         evs[c] = evs[c].astype(np.int64, copy=False)
