@@ -291,11 +291,12 @@ def history_start(records: Records, tables: Sequence[str]) -> int | None:
     for table in tables:
         df = getattr(records, table)
         for c in ACTIVITY_DATES.get(table, []):
-            if c in df and len(df):
-                d = days(df[c])
-                d = d[d != NAT]
-                if len(d):
-                    firsts.append(int(d.min()))
+            a = np.asarray(df[c]) if c in df and len(df) else np.empty(0, "M8[D]")
+            if a.dtype.kind != "M":  # not dates yet: as `days` reads them
+                a = days(df[c]).view("M8[D]")
+            a = a[~np.isnat(a)]  # the earliest date, then its day (no day number per row)
+            if len(a):
+                firsts.append(int(a.min().astype("M8[D]").astype(np.int64)))
     return min(firsts) if firsts else None
 
 
