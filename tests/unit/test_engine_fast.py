@@ -167,3 +167,16 @@ def test_compute_sums_an_indicator_frame_not_made_by_event_frame(monkeypatch) ->
     assert got.values.tolist()[2] == ["number of children", "2020-01", 1.0, 1.0, 1.0]
     assert got.values.tolist()[3][:4] == ["number of children", "2020-02", 0.0, 0.0]
     assert np.isnan(got.values.tolist()[3][4])
+
+
+def test_lexorder_is_lexsort_hand_worked_and_with_missing_dates() -> None:
+    from kpis.records.indicators.arrays import NAT, lexorder
+
+    code = np.array([2, 1, 2, 1, 0, 2])
+    day = np.array([5, NAT, 3, 4, 9, 3])
+    # by code, then day (NAT first), ties in row order: code 0: row 4; code 1: rows 1 (NAT), 3;
+    # code 2: rows 2 and 5 (day 3, in row order), then 0 (day 5)
+    assert lexorder((day, code)).tolist() == [4, 1, 3, 2, 5, 0]
+    assert lexorder((day, code)).tolist() == np.lexsort((day, code)).tolist()
+    wide = np.array([2 ** 40, -(2 ** 40), 0])  # spans too wide to combine: numpy's lexsort
+    assert lexorder((wide, wide, np.array([1, 1, 0]))).tolist() == [2, 1, 0]

@@ -79,6 +79,7 @@ from kpis.records.indicators.arrays import (
     Events,
     days,
     events_only,
+    lexorder,
     shift_months,
     take_text,
 )
@@ -473,7 +474,7 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     # sort: indicator/breakdown order, level, org unit (alphabetical), period
     rank = np.empty(len(labels), dtype=np.int64)
     rank[np.argsort(labels.astype(str), kind="stable")] = np.arange(len(labels))
-    order = np.lexsort((out["m"], rank[unit_code], out["level"], pair))
+    order = lexorder((out["m"], rank[unit_code], out["level"], pair))
     pair, m, unit_code = pair[order], out["m"][order].astype(np.int64), unit_code[order]
     num, den, level = out["num"][order], out["den"][order], out["level"][order]
     p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)

@@ -303,12 +303,39 @@ def rank_in_group(code: np.ndarray) -> np.ndarray:
     return np.where(code >= 0, np.arange(n) - start, 0)
 
 
+def lexorder(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """`np.lexsort(keys)` of integer arrays (the last key most significant; stable): one
+    stable argsort of a combined key when the keys' spans multiply to less than 2**62 (NAT
+    sorts first, as the smallest integer does), else numpy.lexsort itself. A lexsort of
+    several keys costs many times one argsort of already ordered data."""
+    n = len(keys[0]) if keys else 0
+    if n == 0 or len(keys) == 1 or any(np.asarray(k).dtype.kind not in "iub" for k in keys):
+        return np.lexsort(keys)
+    parts, total = [], 1
+    for k in keys:
+        k = np.asarray(k, dtype=np.int64)
+        nat = k == NAT
+        if nat.all():
+            k = np.zeros(n, dtype=np.int64)
+        elif nat.any():  # NAT just below the smallest date: the same order
+            k = np.where(nat, k[~nat].min() - 1, k)
+        lo, hi = int(k.min()), int(k.max())
+        parts.append((k, lo, hi - lo + 1))
+        total *= hi - lo + 1
+        if total >= 2 ** 62:
+            return np.lexsort(keys)
+    combined = np.zeros(n, dtype=np.int64)
+    for k, lo, span in reversed(parts):  # most significant first
+        combined = combined * span + (k - lo)
+    return np.argsort(combined, kind="stable")
+
+
 def last_per_key(key: np.ndarray, *tiebreaks: np.ndarray) -> np.ndarray:
     """Positions of the last row of each distinct `key`, in key order: rows are ordered by key,
     then by the `tiebreaks` (the last one most significant, as in numpy.lexsort), and the last
     row of each key wins. Used for "one row per child and month-end" (the latest-starting
     allocation, episode or plan)."""
-    order = np.lexsort((*tiebreaks, key))
+    order = lexorder((*tiebreaks, key))
     key_s = key[order]
     last = np.r_[key_s[1:] != key_s[:-1], True] if len(key_s) else np.zeros(0, bool)
     return order[last]

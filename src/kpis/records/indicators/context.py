@@ -17,6 +17,7 @@ from kpis.records.indicators.arrays import (
     days,
     expand,
     last_per_key,
+    lexorder,
     lookup,
     shift_months,
 )
@@ -163,7 +164,7 @@ class Context:
             df = getattr(self.records, table)
             code = self.codes(table)
             d = days(df[date_col])
-            order = np.lexsort((d, code))
+            order = lexorder((d, code))
             self._annex[key] = {
                 "pos": order, "code": code[order], "d": d[order],
                 "team": self.labels(table, "team")[order] if len(df) else code[order],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, OPEN, days, text
+from kpis.records.indicators.arrays import NAT, OPEN, days, lexorder, text
 
 #: RNE codes that start a new placement [C]: S started to be looked after, P placement and carer
 #: change, B legal status + placement + carer, T placement change same carer, U legal status +
@@ -108,7 +108,7 @@ def periods_and_runs(ep: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
             **{c: text(ep[c]) if n0 else empty for c in ("rne", "ls", "place", "rec")},
             "carer": carer_key(ep), "row": np.arange(n0)}  # row: position in the records
     keep = np.flatnonzero((cols["code"] >= 0) & (cols["decom"] != NAT))
-    keep = keep[np.lexsort((cols["decom"][keep], cols["code"][keep]))]
+    keep = keep[lexorder((cols["decom"][keep], cols["code"][keep]))]
     c = {k: v[keep] for k, v in cols.items()}
     code, decom, rne, rec = c["code"], c["decom"], c["rne"], c["rec"]
     n = len(code)
