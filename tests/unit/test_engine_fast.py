@@ -180,3 +180,16 @@ def test_lexorder_is_lexsort_hand_worked_and_with_missing_dates() -> None:
     assert lexorder((day, code)).tolist() == np.lexsort((day, code)).tolist()
     wide = np.array([2 ** 40, -(2 ** 40), 0])  # spans too wide to combine: numpy's lexsort
     assert lexorder((wide, wide, np.array([1, 1, 0]))).tolist() == [2, 1, 0]
+
+
+def test_distinct_is_numpy_unique() -> None:
+    from kpis.records.indicators.arrays import count_by_key, distinct
+
+    a = np.array([7, -1, 7, 3, 3, 3, 0])
+    assert distinct(a).tolist() == [-1, 0, 3, 7]
+    u, c = distinct(a, counts=True)
+    assert u.tolist() == [-1, 0, 3, 7] and c.tolist() == [1, 1, 3, 2]
+    assert count_by_key(a, np.array([3, 5, 7])).tolist() == [3, 0, 2]
+    empty = np.empty(0, dtype=np.int64)
+    assert distinct(empty).dtype == np.int64 and len(distinct(empty)) == 0
+    assert [x.tolist() for x in distinct(empty, counts=True)] == [[], []]

@@ -19,6 +19,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     concat_events,
     days,
+    distinct,
     drill,
     event_frame,
     expand,
@@ -133,9 +134,9 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     sb = e["short_break"].to_numpy()
     ei = np.flatnonzero(~sb)
     i, m = ctx.during_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
-    year_keys = np.unique(ecode[ei][i] * ctx.nm + m)
+    year_keys = distinct(ecode[ei][i] * ctx.nm + m)
     la_idx, la_m = _cla_at_month_end(ctx)
-    me_keys = np.unique(ecode[la_idx] * ctx.nm + la_m)
+    me_keys = distinct(ecode[la_idx] * ctx.nm + la_m)
     frames = []
     for breakdown, keys in (("", year_keys), (LA_AT_MONTH_END, me_keys)):
         n, latest = _missing_counts(ctx, keys)
@@ -174,7 +175,7 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
         lo = np.searchsorted(d[order], decom, "left")
         hi = np.searchsorted(d[order], dec, "left")
         idx, k = expand(lo, hi)
-        key = np.unique(code[idx] * max(ctx.nm, 1) + order[k])
+        key = distinct(code[idx] * max(ctx.nm, 1) + order[k])
         c, m = key // max(ctx.nm, 1), key % max(ctx.nm, 1)
         parts.append(event_frame(
             m, breakdown="", child=c, team=np.zeros(len(c), np.int64),

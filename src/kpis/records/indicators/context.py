@@ -15,6 +15,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     days,
+    distinct,
     expand,
     last_per_key,
     lexorder,
@@ -294,7 +295,7 @@ class Context:
         sw = self.sw
         idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
         nw = max(len(self.workers_index), 1)
-        t = np.unique((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
+        t = distinct((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
                       sw["wcode"].to_numpy()[idx])
         pair = t // nw
         return pair // max(self.nm, 1), pair % max(self.nm, 1), t % nw

@@ -14,6 +14,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     count_by_key,
     days,
+    distinct,
     drill,
     event_frame,
     expand,
@@ -64,7 +65,7 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     pstart = e["period_start"].to_numpy()
     held = (pstart[i2] < ctx.ws12[m2]) & ~((decom[i2] == ctx.ws12[m2]) & counted[i2])
     i2, m2 = i2[held], m2[held]
-    at_start = count_by_key(np.unique(code[i2] * ctx.nm + m2), q)
+    at_start = count_by_key(distinct(code[i2] * ctx.nm + m2), q)
     n = new + at_start
     team, worker = ctx.attribute(code[la_idx], la_m)
     return event_frame(
