@@ -145,9 +145,7 @@ def _count_workers(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray
     keep = cohort[sw_code]  # sw codes are >= 0 (Context.sw)
     idx, mm = ctx.interval_pairs(sw["start"].to_numpy()[keep], sw["end"].to_numpy()[keep], ws)
     nw = max(len(ctx.workers_index), 1)
-    triple = np.sort((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
-    if len(triple):
-        triple = triple[np.r_[True, triple[1:] != triple[:-1]]]
+    triple = distinct((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
     pair = triple // nw
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else \
         np.empty(0, dtype=np.int64)
