@@ -279,10 +279,15 @@ class Context:
         return keys, self.sw["wcode"].to_numpy()[rows]
 
     @cached_property
+    def sw_open(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row of `sw`, m) of allocations open at month-end m (read-only)."""
+        return self.open_pairs(self.sw["start"].to_numpy(), self.sw["end"].to_numpy())
+
+    @cached_property
     def alloc_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """`alloc`'s sorted keys and the position in `sw` of each key's allocation."""
         sw = self.sw
-        idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
+        idx, m = self.sw_open
         key = sw["code"].to_numpy()[idx] * self.nm + m
         pos = last_per_key(key, idx, sw["start"].to_numpy()[idx])
         return key[pos], idx[pos]
@@ -293,7 +298,7 @@ class Context:
         co-worked child appears once for each worker (the workforce census counts each
         worker's cases) [V]."""
         sw = self.sw
-        idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
+        idx, m = self.sw_open
         nw = max(len(self.workers_index), 1)
         t = distinct((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
                       sw["wcode"].to_numpy()[idx])
