@@ -445,9 +445,12 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
         cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))
         for c in ("m", "team", "worker", "num", "den"):
             cols[c].append(ev.cols[c])
-    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
+    # the unit columns of the levels asked for only
+    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()
+           if c not in LEVELS or c in levels}
     for c in ("pair", "m", "team", "worker"):
-        evs[c] = evs[c].astype(np.int64, copy=False)
+        if c in evs:
+            evs[c] = evs[c].astype(np.int64, copy=False)
     parts = []
     for lv in levels:
         agg = _aggregate(evs, ctx, lv, pairs)
