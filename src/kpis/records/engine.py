@@ -301,14 +301,19 @@ def history_start(records: Records, tables: Sequence[str]) -> int | None:
     return min(firsts) if firsts else None
 
 
-def _meta() -> pd.DataFrame:
-    """Domain, name and unit per indicator id (read-only; once per catalogue in use)."""
-    return _meta_of(os.environ.get(catalogue.EXTRA_ENV))
+def _meta(ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Domain, name and unit of each id (NaN when not in the catalogue): read-only arrays,
+    looked up once per catalogue in use (`extra`: the council's indicators file) and ids."""
+    return _meta_of(os.environ.get(catalogue.EXTRA_ENV), tuple(ids))
 
 
 @cache
-def _meta_of(extra: str | None) -> pd.DataFrame:  # extra: the council's indicators file
-    return catalogue.indicators().set_index("indicator_id")[["domain", "indicator", "unit"]]
+def _meta_of(extra: str | None, ids: tuple[str, ...]) -> dict[str, np.ndarray]:
+    m = catalogue.indicators().set_index("indicator_id").reindex(list(ids))
+    out = {c: m[c].to_numpy(dtype=object) for c in ("domain", "indicator", "unit")}
+    for a in out.values():
+        a.flags.writeable = False
+    return out
 
 
 #: (indicator_id, breakdown) pairs in output order
@@ -483,8 +488,8 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)
     p_bd = np.array([b for _, b in pairs] or [""], dtype=object)
     specs = [REGISTRY[i] if i else Spec(len, {"": ""}, "") for i in p_ind]
-    meta = _meta().reindex(p_ind)  # per pair: domain, indicator, unit (NaN when unknown)
-    p_unit = meta["unit"].to_numpy(dtype=object)
+    meta = _meta(p_ind)  # per pair: domain, indicator, unit (NaN when unknown)
+    p_unit = meta["unit"]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     value = np.where((p_unit == "percent")[pair], 100.0 * ratio, ratio)
@@ -518,8 +523,8 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     zero = np.zeros(n, dtype=np.int64)
     data = {
         "indicator_id": take_text(p_ind, pair),
-        "domain": take_text(meta["domain"].to_numpy(dtype=object), pair),
-        "indicator": take_text(meta["indicator"].to_numpy(dtype=object), pair),
+        "domain": take_text(meta["domain"], pair),
+        "indicator": take_text(meta["indicator"], pair),
         "breakdown": take_text(p_bd, pair),
         "kind": take_text(np.array(["actual"], object), zero),
         "comparator": take_text(np.array([""], object), zero),
