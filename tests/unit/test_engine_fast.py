@@ -53,7 +53,7 @@ def test_events_only_leaves_out_the_drill_down_columns_inside_the_block_only() -
     assert lean["child"].tolist() == [4, 9] and lean["num"].tolist() == [1.0, 0.0]
     full = ev()  # after the block: the drill-down column is back
     assert list(full.columns) == EVENT_COLUMNS + ["decom"]
-    pd.testing.assert_frame_equal(full[EVENT_COLUMNS], lean)
+    pd.testing.assert_frame_equal(full[EVENT_COLUMNS], lean.to_frame())
     try:  # an error inside the block does not leave the switch on
         with events_only():
             raise KeyError("x")
@@ -83,3 +83,113 @@ def test_carer_key_is_urn_else_provider_and_postcode_hand_worked() -> None:
     # URN stripped; a blank or missing URN -> provider|postcode, missing if either is -> ""
     assert carer_key(ep).tolist() == ["U1", "", "", "P3|GL2", "U2"]
     assert carer_key(ep.astype(object)).tolist() == ["U1", "", "", "P3|GL2", "U2"]
+
+
+def test_events_concat_mask_and_assign_give_what_the_dataframes_give() -> None:
+    from kpis.records.indicators.arrays import Events, concat_events, events_only
+
+    def two() -> list:
+        a = event_frame(np.array([0, 1, 2]), breakdown="", child=np.array([4, 5, 6]),
+                        team=np.array([1, 2, 2]), worker=np.array([0, 3, 3]),
+                        in_numerator=np.array([True, False, True]))
+        b = event_frame(np.array([1]), breakdown="single month", child=np.array([7]),
+                        team=np.array([2]), worker=np.array([3]), in_numerator=np.array([True]),
+                        den=np.array([2.0]))
+        return [a, b]
+
+    def ops(a: object, b: object) -> object:
+        sel = a[np.asarray(a["worker"]) == 3]  # the rows of worker 3 (children 5 and 6)
+        c = a.copy()
+        c["in_numerator"] = ~c["in_numerator"]
+        c["num"] = c["in_numerator"].astype(float)
+        return concat_events([a, b, sel.assign(breakdown="ASYE"), c])
+
+    full = ops(*two())
+    with events_only():
+        lean = ops(*two())
+    assert isinstance(lean, Events) and lean.names == ["", "single month", "ASYE"]
+    assert lean["breakdown"].tolist() == ["", "", "", "single month", "ASYE", "ASYE",
+                                          "", "", ""]
+    assert lean["child"].tolist() == [4, 5, 6, 7, 5, 6, 4, 5, 6]
+    assert lean["num"].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    assert lean["den"].tolist() == [1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    for c in EVENT_COLUMNS_NO_BREAKDOWN:
+        assert np.array_equal(full[c].to_numpy(), lean[c]), c
+    assert full["breakdown"].tolist() == lean["breakdown"].tolist()
+
+
+EVENT_COLUMNS_NO_BREAKDOWN = ["m", "child", "team", "worker", "in_numerator", "num", "den"]
+
+
+def test_take_text_is_the_str_column_pandas_infers() -> None:
+    from kpis.records.indicators.arrays import take_text
+
+    values = np.array(["a", "b b", np.nan], dtype=object)
+    idx = np.array([1, 0, 1, 2])
+    got = pd.Series(take_text(values, idx))
+    want = pd.Series(values[idx])  # pandas' own inference: "str", NaN missing
+    pd.testing.assert_series_equal(got, want)
+    assert got.tolist()[:3] == ["b b", "a", "b b"] and pd.isna(got[3])
+    empty = pd.Series(take_text(values, np.empty(0, np.int64)))
+    pd.testing.assert_series_equal(empty, pd.Series(values[:0]))
+
+
+def test_drill_is_false_only_inside_events_only() -> None:
+    from kpis.records.indicators.arrays import drill, events_only
+
+    assert drill()
+    with events_only():
+        assert not drill()
+    assert drill()
+
+
+def test_compute_sums_an_indicator_frame_not_made_by_event_frame(monkeypatch) -> None:
+    """An indicator may return a plain DataFrame of event columns: its rows are summed by
+    their breakdown text as event_frame's arrays are."""
+    import dataclasses
+
+    from kpis.records import engine
+
+    frame = pd.DataFrame({"m": [0, 0, 0, 1], "breakdown": ["", "", "number of children", ""],
+                          "child": [1, 2, 1, 1], "team": [0, 0, 0, 0], "worker": [0, 0, 0, 0],
+                          "in_numerator": [True, False, True, False],
+                          "num": [1.0, 0.0, 1.0, 0.0], "den": [1.0, 1.0, 1.0, 1.0]})
+    spec = dataclasses.replace(engine.REGISTRY["cla_s20"], func=lambda ctx: frame)
+    monkeypatch.setitem(engine.REGISTRY, "cla_s20", spec)
+    me = pd.DatetimeIndex(["2020-01-31", "2020-02-29"])
+    out = engine.compute(engine.records_from("Shire"), me, levels=("council",),
+                         indicators=["cla_s20"])
+    got = out[["breakdown", "period", "numerator", "denominator", "value"]]
+    # headline: Jan 1 of 2 (50%), Feb 0 of 1 (0%); "number of children": Jan 1 (a count), Feb
+    # no rows (denominator 0: NaN)
+    assert got.values.tolist()[:2] == [["", "2020-01", 1.0, 2.0, 50.0],
+                                       ["", "2020-02", 0.0, 1.0, 0.0]]
+    assert got.values.tolist()[2] == ["number of children", "2020-01", 1.0, 1.0, 1.0]
+    assert got.values.tolist()[3][:4] == ["number of children", "2020-02", 0.0, 0.0]
+    assert np.isnan(got.values.tolist()[3][4])
+
+
+def test_lexorder_is_lexsort_hand_worked_and_with_missing_dates() -> None:
+    from kpis.records.indicators.arrays import NAT, lexorder
+
+    code = np.array([2, 1, 2, 1, 0, 2])
+    day = np.array([5, NAT, 3, 4, 9, 3])
+    # by code, then day (NAT first), ties in row order: code 0: row 4; code 1: rows 1 (NAT), 3;
+    # code 2: rows 2 and 5 (day 3, in row order), then 0 (day 5)
+    assert lexorder((day, code)).tolist() == [4, 1, 3, 2, 5, 0]
+    assert lexorder((day, code)).tolist() == np.lexsort((day, code)).tolist()
+    wide = np.array([2 ** 40, -(2 ** 40), 0])  # spans too wide to combine: numpy's lexsort
+    assert lexorder((wide, wide, np.array([1, 1, 0]))).tolist() == [2, 1, 0]
+
+
+def test_distinct_is_numpy_unique() -> None:
+    from kpis.records.indicators.arrays import count_by_key, distinct
+
+    a = np.array([7, -1, 7, 3, 3, 3, 0])
+    assert distinct(a).tolist() == [-1, 0, 3, 7]
+    u, c = distinct(a, counts=True)
+    assert u.tolist() == [-1, 0, 3, 7] and c.tolist() == [1, 1, 3, 2]
+    assert count_by_key(a, np.array([3, 5, 7])).tolist() == [3, 0, 2]
+    empty = np.empty(0, dtype=np.int64)
+    assert distinct(empty).dtype == np.int64 and len(distinct(empty)) == 0
+    assert [x.tolist() for x in distinct(empty, counts=True)] == [[], []]

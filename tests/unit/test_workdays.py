@@ -50,3 +50,18 @@ def test_vectorised_with_missing_dates() -> None:
 
 def test_end_before_start_is_negative() -> None:
     assert wd("2020-01-13", "2020-01-10") == -1
+
+
+def test_dates_at_and_beyond_the_calendar_span() -> None:
+    # counted from the cached cumulative calendar inside 1990..2040, by numpy outside it:
+    # Fri 29 Dec 1989 (before the span: weekends only) -> Tue 2 Jan 1990: Fri 29 counts,
+    # Mon 1 Jan 1990 is a bank holiday -> 1
+    assert wd("1989-12-29", "1990-01-02") == 1
+    # Mon 31 Dec 2040 -> Wed 2 Jan 2041: Mon 31 and Tue 1 Jan 2041 (after the span: no bank
+    # holidays known) -> 2
+    assert wd("2040-12-31", "2041-01-02") == 2
+    # a whole ordinary week inside the span: [Mon 6 Jan 2020, Mon 13 Jan) -> 5
+    assert wd("2020-01-06", "2020-01-13") == 5
+    # backwards numpy counts (end, start]: (Fri 20 Dec 2019, Thu 2 Jan 2020] -> Mon 23, Tue 24,
+    # Fri 27, Mon 30, Tue 31 Dec and Thu 2 Jan -> -6
+    assert wd("2020-01-02", "2019-12-20") == -6

@@ -49,8 +49,10 @@ level only workers with at least one cohort row in that month (workers come and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -71,7 +73,16 @@ from kpis.records.indicators import (
     timeliness,
     workforce,
 )
-from kpis.records.indicators.arrays import EVENT_COLUMNS, NAT, days, events_only, shift_months
+from kpis.records.indicators.arrays import (
+    EVENT_COLUMNS,
+    NAT,
+    Events,
+    days,
+    events_only,
+    lexorder,
+    shift_months,
+    take_text,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, DATE_COLUMNS, Records
 
@@ -281,16 +292,28 @@ def history_start(records: Records, tables: Sequence[str]) -> int | None:
     for table in tables:
         df = getattr(records, table)
         for c in ACTIVITY_DATES.get(table, []):
-            if c in df and len(df):
-                d = days(df[c])
-                d = d[d != NAT]
-                if len(d):
-                    firsts.append(int(d.min()))
+            a = np.asarray(df[c]) if c in df and len(df) else np.empty(0, "M8[D]")
+            if a.dtype.kind != "M":  # not dates yet: as `days` reads them
+                a = days(df[c]).view("M8[D]")
+            a = a[~np.isnat(a)]  # the earliest date, then its day (no day number per row)
+            if len(a):
+                firsts.append(int(a.min().astype("M8[D]").astype(np.int64)))
     return min(firsts) if firsts else None
 
 
-def _meta() -> pd.DataFrame:
-    return catalogue.indicators().set_index("indicator_id")[["domain", "indicator", "unit"]]
+def _meta(ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Domain, name and unit of each id (NaN when not in the catalogue): read-only arrays,
+    looked up once per catalogue in use (`extra`: the council's indicators file) and ids."""
+    return _meta_of(os.environ.get(catalogue.EXTRA_ENV), tuple(ids))
+
+
+@cache
+def _meta_of(extra: str | None, ids: tuple[str, ...]) -> dict[str, np.ndarray]:
+    m = catalogue.indicators().set_index("indicator_id").reindex(list(ids))
+    out = {c: m[c].to_numpy(dtype=object) for c in ("domain", "indicator", "unit")}
+    for a in out.values():
+        a.flags.writeable = False
+    return out
 
 
 #: (indicator_id, breakdown) pairs in output order
@@ -366,8 +389,14 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
                 "den": np.bincount(key, weights=den, minlength=size)}
     unit = ev[level]
     nu = len(ctx.vocab.labels)
-    key = (pair * nm + m) * nu + unit
-    u, sn, sd = _sums(key, num, den, npairs * nm * nu)
+    # summed over the units that occur (a few teams among all labels), in their code order,
+    # then keyed back to (pair * nm + m) * nu + unit
+    seen_u = np.flatnonzero(np.bincount(unit, minlength=nu))
+    compact = np.zeros(nu, dtype=np.int64)
+    compact[seen_u] = np.arange(len(seen_u))
+    nc = max(len(seen_u), 1)
+    cu, sn, sd = _sums((pair * nm + m) * nc + compact[unit], num, den, npairs * nm * nc)
+    u = cu // nc * nu + seen_u[cu % nc]
     if level == "worker":
         return {"pair": u // nu // nm, "m": (u // nu) % nm, "unit": u % nu, "num": sn, "den": sd}
     # team grid: indicator of each pair, teams seen per indicator
@@ -388,24 +417,6 @@ def _aggregate(ev: dict[str, np.ndarray], ctx: Context, level: str,
     gnum[order[pos]] = sn
     gden[order[pos]] = sd
     return {"pair": gp, "m": gm, "unit": gu, "num": gnum, "den": gden}
-
-
-def _pair_codes(bd: pd.Series, indicator_id: str, pair_no: dict[tuple[str, str], int]
-                ) -> np.ndarray:
-    """Pair number of each event row from its breakdown, compared as text in Arrow (Arrow's
-    own kernel when the column is Arrow text: pandas' comparison costs more than the work)."""
-    pc = np.zeros(len(bd), dtype=np.int64)
-    arrow = getattr(bd.dtype, "storage", "") == "pyarrow"
-    if arrow:
-        import pyarrow as pa
-        import pyarrow.compute as pac
-
-        arr = pa.array(bd.array)
-    for b in REGISTRY[indicator_id].notes:
-        hit = (pac.equal(arr, b).fill_null(False).to_numpy(zero_copy_only=False) if arrow
-               else (bd == b).to_numpy(dtype=bool))
-        pc[hit] = pair_no[(indicator_id, b)]
-    return pc
 
 
 def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
@@ -430,12 +441,21 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
     for i in ids:
         with events_only():  # only the event columns are summed: no drill-down columns
             ev = _run(ctx, i)
-        cols["pair"].append(_pair_codes(ev["breakdown"], i, pair_no))
+        if not isinstance(ev, Events):  # a frame not made by event_frame: its arrays
+            bcode, names = pd.factorize(ev["breakdown"].to_numpy(dtype=object))
+            ev = Events({c: ev[c].to_numpy() for c in ("m", "team", "worker", "num", "den")},
+                        [*names, None], np.where(bcode < 0, len(names), bcode))
+        # pair number of each row from its breakdown (one not in the registry: pair 0)
+        lut = np.array([pair_no.get((i, b), 0) for b in ev.names], dtype=np.int64)
+        cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))
         for c in ("m", "team", "worker", "num", "den"):
-            cols[c].append(ev[c].to_numpy())
-    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()}
+            cols[c].append(ev.cols[c])
+    # the unit columns of the levels asked for only
+    evs = {c: np.concatenate(v) if v else np.empty(0) for c, v in cols.items()
+           if c not in LEVELS or c in levels}
     for c in ("pair", "m", "team", "worker"):
-        evs[c] = evs[c].astype(np.int64)
+        if c in evs:
+            evs[c] = evs[c].astype(np.int64, copy=False)
     parts = []
     for lv in levels:
         agg = _aggregate(evs, ctx, lv, pairs)
@@ -455,7 +475,6 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
 
 def _finish(out: dict[str, np.ndarray], ctx: Context,
             pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    meta = _meta()
     pair = out["pair"].astype(np.int64)
     n = len(pair)
     labels = np.array(ctx.vocab.labels + [ctx.records.council], dtype=object)
@@ -463,33 +482,28 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
     # sort: indicator/breakdown order, level, org unit (alphabetical), period
     rank = np.empty(len(labels), dtype=np.int64)
     rank[np.argsort(labels.astype(str), kind="stable")] = np.arange(len(labels))
-    order = np.lexsort((out["m"], rank[unit_code], out["level"], pair))
+    order = lexorder((out["m"], rank[unit_code], out["level"], pair))
     pair, m, unit_code = pair[order], out["m"][order].astype(np.int64), unit_code[order]
     num, den, level = out["num"][order], out["den"][order], out["level"][order]
     p_ind = np.array([i for i, _ in pairs] or [""], dtype=object)
     p_bd = np.array([b for _, b in pairs] or [""], dtype=object)
-    p_unit = meta["unit"].reindex(p_ind).to_numpy(dtype=object)
-    p_note = np.array([REGISTRY[i].notes[b] if i else "" for i, b in zip(p_ind, p_bd,
-                                                                          strict=True)], object)
-    p_empty = np.array([REGISTRY[i].empty_note if i else "" for i in p_ind], dtype=object)
-    unit = p_unit[pair]
+    specs = [REGISTRY[i] if i else Spec(len, {"": ""}, "") for i in p_ind]
+    meta = _meta(p_ind)  # per pair: domain, indicator, unit (NaN when unknown)
+    p_unit = meta["unit"]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    value = np.where(unit == "percent", 100.0 * ratio, ratio)
-    p_count = np.array([b in REGISTRY[i].counts if i else False
-                        for i, b in zip(p_ind, p_bd, strict=True)], dtype=bool)
+    value = np.where((p_unit == "percent")[pair], 100.0 * ratio, ratio)
+    p_count = np.array([b in sp.counts for sp, b in zip(specs, p_bd, strict=True)], bool)
     value = np.where(p_count[pair] & (den > 0), num, value)
-    p_cunit = np.array([REGISTRY[i].count_unit if i else "" for i in p_ind], dtype=object)
-    unit = np.where(p_count[pair] & (p_cunit[pair] != ""), p_cunit[pair], unit)
-    p_change = np.array([REGISTRY[i].change if i else False for i in p_ind], dtype=bool)
+    p_cunit = np.array([sp.count_unit for sp in specs], dtype=object)
+    p_unit = np.where(p_count & (p_cunit != ""), p_cunit, p_unit)
+    p_change = np.array([sp.change for sp in specs], dtype=bool)
     value = np.where(p_change[pair], 100.0 * (ratio - 1.0), value)
-    note = np.where(den > 0, p_note[pair], p_empty[pair])
     # month-ends whose look-back reaches before the indicator's data begin: flagged, with why
     firsts = {h: history_start(ctx.records, h)  # once per distinct history, not per pair
               for h in {REGISTRY[i].history for i in p_ind if i}}
-    p_first = np.array([firsts[REGISTRY[i].history] if i else None for i in p_ind],
-                       dtype=object)
-    p_need = np.array([REGISTRY[i].lookback_months if i else 0 for i in p_ind])
+    p_first = [firsts[sp.history] if i else None for sp, i in zip(specs, p_ind, strict=True)]
+    p_need = [sp.lookback_months if i else 0 for sp, i in zip(specs, p_ind, strict=True)]
     me = ctx.me[m] if n else np.empty(0, np.int64)
     partial = np.zeros(n, dtype=bool)
     for k in range(len(p_ind)):  # one pass per (indicator, breakdown): ~25
@@ -498,36 +512,35 @@ def _finish(out: dict[str, np.ndarray], ctx: Context,
         rows = pair == k
         back = shift_months(np.asarray(me[rows], dtype=np.int64), -int(p_need[k]))
         partial[rows] = back < p_first[k]
-    flag = np.where(partial, PARTIAL, "").astype(object)
-    if partial.any():
-        first_txt = np.array([pd.Timestamp(np.int64(f).astype("datetime64[D]")).date().isoformat()
-                              if f is not None else "" for f in p_first], dtype=object)
-        why = ("; data begin " + first_txt[pair] + ", less than " +
-               p_need[pair].astype(str) + " months before this month-end: may be understated")
-        note = np.where(partial, note + why, note)
-    const = {c: np.full(n, v, dtype=object) for c, v in
-             (("kind", "actual"), ("comparator", ""), ("source", "kpis compute"),
-              ("council", ctx.records.council))}
-    res = pd.DataFrame({
-        "indicator_id": p_ind[pair],
-        "domain": meta["domain"].reindex(p_ind).to_numpy(dtype=object)[pair],
-        "indicator": meta["indicator"].reindex(p_ind).to_numpy(dtype=object)[pair],
-        "breakdown": p_bd[pair],
-        "kind": const["kind"],
-        "comparator": const["comparator"],
-        "period": ctx.periods[m] if n else np.empty(0, object),
+    # the note of a row: its pair's, or its empty note when den = 0, and why it is partial
+    why = ["" if f is None else "; data begin " + pd.Timestamp(np.int64(f).astype(
+        "datetime64[D]")).date().isoformat() + f", less than {need} months before this "
+        "month-end: may be understated" for f, need in zip(p_first, p_need, strict=True)]
+    notes = np.array([(sp.notes[b] if pos else sp.empty_note) + (w if part else "")
+                      for sp, b, w in zip(specs, p_bd, why, strict=True)
+                      for pos in (False, True) for part in (False, True)], dtype=object)
+    note_at = pair * 4 + (den > 0) * 2 + partial
+    zero = np.zeros(n, dtype=np.int64)
+    data = {
+        "indicator_id": take_text(p_ind, pair),
+        "domain": take_text(meta["domain"], pair),
+        "indicator": take_text(meta["indicator"], pair),
+        "breakdown": take_text(p_bd, pair),
+        "kind": take_text(np.array(["actual"], object), zero),
+        "comparator": take_text(np.array([""], object), zero),
+        "period": take_text(ctx.periods, m),
         "value": value,
-        "unit": unit,
-        "note": note,
-        "source": const["source"],
-        "flag": flag,
-        "council": const["council"],
-        "level": np.array(LEVELS, dtype=object)[level.astype(np.int64)],
-        "org_unit": labels[unit_code],
+        "unit": take_text(p_unit, pair),
+        "note": take_text(notes, note_at),
+        "source": take_text(np.array(["kpis compute"], object), zero),
+        "flag": take_text(np.array(["", PARTIAL], object), partial.astype(np.int64)),
+        "council": take_text(np.array([ctx.records.council], object), zero),
+        "level": take_text(np.array(LEVELS, dtype=object), level.astype(np.int64)),
+        "org_unit": take_text(labels, unit_code),
         "numerator": num.astype(float),
         "denominator": den.astype(float),
-    })
-    return res[OUTPUT_COLUMNS]
+    }
+    return pd.DataFrame({c: data[c] for c in OUTPUT_COLUMNS})
 
 
 def month_end_of(period: str) -> pd.Timestamp:

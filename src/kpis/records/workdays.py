@@ -38,6 +38,31 @@ def calendar() -> np.busdaycalendar:
     return np.busdaycalendar(weekmask="1111100", holidays=bank_holidays())
 
 
+@cache
+def _counted() -> tuple[int, np.ndarray]:
+    """(day number of 1 Jan FIRST_YEAR, `c`): c[i] = working days in [1 Jan FIRST_YEAR, that
+    day + i), for every day to 1 Jan LAST_YEAR + 1; so busday_count(s, e) = c[e] - c[s] for
+    days s <= e in that span (cached)."""
+    first = np.datetime64(f"{FIRST_YEAR}-01-01", "D")
+    span = np.arange(first, np.datetime64(f"{LAST_YEAR + 1}-01-01", "D"))
+    c = np.concatenate([[0], np.cumsum(np.is_busday(span, busdaycal=calendar()))])
+    return int(first.astype(np.int64)), c
+
+
+def _busday_count(s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """`np.busday_count(s, e, busdaycal=calendar())` (datetime64[D] arrays without NaT): two
+    look-ups in the counted calendar for s <= e in its span; numpy's own count otherwise (it
+    counts (e, s] backwards when e < s)."""
+    first, c = _counted()
+    i, j = s.view(np.int64) - first, e.view(np.int64) - first
+    inside = (i >= 0) & (i <= j) & (j < len(c))
+    out = np.empty(len(s), dtype=np.int64)
+    out[inside] = c[j[inside]] - c[i[inside]]
+    if not inside.all():
+        out[~inside] = np.busday_count(s[~inside], e[~inside], busdaycal=calendar())
+    return out
+
+
 def _to_days(x: object) -> np.ndarray:
     """Anything date-like (scalar, list, Series, Index, array) -> 1-d datetime64[D] array."""
     if isinstance(x, np.ndarray) and x.dtype.kind == "M":
@@ -61,5 +86,5 @@ def working_days(start: object, end: object) -> np.ndarray:
     out = np.full(s.shape, np.nan)
     ok = ~(np.isnat(s) | np.isnat(e))
     if ok.any():
-        out[ok] = np.busday_count(s[ok], e[ok], busdaycal=calendar())
+        out[ok] = _busday_count(s[ok], e[ok])
     return out

@@ -14,9 +14,9 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     days,
+    drill,
     event_frame,
     last_per_key,
-    lookup,
     shift_months,
     text,
     to_dates,
@@ -82,7 +82,7 @@ def unallocated_2wk(ctx: Context) -> pd.DataFrame:
     return event_frame(m, breakdown="", child=code, team=np.zeros(len(code), np.int64),
                        worker=np.zeros(len(code), np.int64), in_numerator=innum, extra={
                            "case_start": to_dates(start), "last_allocation_end": to_dates(prev),
-                           "allocated": allocated})
+                           "allocated": allocated} if drill() else None)
 
 
 def _roles(ctx: Context) -> np.ndarray:
@@ -109,21 +109,15 @@ def manager_allocated_2wk(ctx: Context) -> pd.DataFrame:
     nm = max(ctx.nm, 1)
     code, m = keys // nm, keys % nm
     roles = {r.upper() for r in timescales()["allocation"]["manager_roles"]}
-    is_mgr = np.isin(_roles(ctx)[wc], list(roles)) if len(wc) else np.zeros(0, bool)
-    sw = ctx.sw
-    # start of the open allocation to this worker (latest-starting open one)
-    idx, mm = ctx.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
-    k = sw["code"].to_numpy()[idx] * ctx.nm + mm
-    pos = last_per_key(k, idx, sw["start"].to_numpy()[idx])
-    kk, st = k[pos], sw["start"].to_numpy()[idx[pos]]
-    p, found = lookup(keys, kk)
-    start = np.where(found, st[p] if len(st) else NAT, NAT)
+    is_mgr = np.isin(_roles(ctx), list(roles))[wc] if len(wc) else np.zeros(0, bool)
+    # start of the open allocation to this worker (the latest-starting open one: `alloc`'s)
+    start = ctx.sw["start"].to_numpy()[ctx.alloc_rows[1]]
     limit = int(timescales()["allocation"]["days"])
     innum = is_mgr & (ctx.me[m] - start > limit)
     team, worker = ctx.attribute(code, m)
     return event_frame(m, breakdown="", child=code, team=team, worker=worker,
                        in_numerator=innum, extra={"allocation_start": to_dates(start),
-                                                  "manager": is_mgr})
+                                                  "manager": is_mgr} if drill() else None)
 
 
 def cin_plan_under_1y(ctx: Context) -> pd.DataFrame:
@@ -152,7 +146,7 @@ def cin_plan_under_1y(ctx: Context) -> pd.DataFrame:
     worker = ctx.labels("cin", "worker")[idx] if len(df) else idx
     return event_frame(m, breakdown="", child=ctx.codes("cin")[idx] if len(df) else idx,
                        team=team, worker=worker, in_numerator=innum,
-                       extra={"cin_start": to_dates(s)})
+                       extra={"cin_start": to_dates(s)} if drill() else None)
 
 
 __all__ = ["unallocated_2wk", "manager_allocated_2wk", "cin_plan_under_1y"]

@@ -17,7 +17,10 @@ import pandas as pd
 
 from kpis.records.indicators.arrays import (
     NAT,
+    concat_events,
     days,
+    distinct,
+    drill,
     event_frame,
     expand,
     shift_months,
@@ -25,7 +28,6 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 #: Legal status "accommodated under section 20 (single placement)" [V].
 S20_LS = frozenset({"V2"})
@@ -42,7 +44,7 @@ def _cla_at_month_end(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(episode row, m) of children looked after at month-end m whose current episode is not a
     short break (legal status V3/V4), exactly as `stability.placements_3plus` selects them."""
     la_idx, m = ctx.looked_after
-    keep = ~np.isin(ctx.episodes["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~ctx.episodes["short_break"].to_numpy()[la_idx]
     return la_idx[keep], m[keep]
 
 
@@ -67,30 +69,40 @@ def cla_s20(ctx: Context) -> pd.DataFrame:
         m, breakdown="", child=code, team=team, worker=worker,
         in_numerator=np.isin(ls, list(S20_LS)),
         extra={"episode_start": to_dates(e["decom"].to_numpy()[la_idx]), "ls": ls,
-               "rne": e["rne"].to_numpy()[la_idx]})
+               "rne": e["rne"].to_numpy()[la_idx]} if drill() else None)
     # breakdown "number of children": the same rows; the engine shows the numerator (a count)
-    return pd.concat([ev, ev.assign(breakdown=NUMBER)], ignore_index=True)
+    return concat_events([ev, ev.assign(breakdown=NUMBER)])
+
+
+def _missing_windows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(child*nm+m, MIS_START) of each missing incident (MISSING_TYPES) starting in the 12
+    months to month-end m; rows without a child or start are left out (cached per run)."""
+    cache = ctx.__dict__.setdefault("_missing_windows", {})
+    if not cache:
+        mi = ctx.records.missing
+        code, start = ctx.codes("missing"), days(mi["start"])
+        ok = (code >= 0) & (start != NAT) & np.isin(text(mi["missing_type"]),
+                                                    list(MISSING_TYPES))
+        code, start = code[ok], start[ok]
+        idx, mm = ctx.window_pairs(start, ctx.ws12)
+        cache.update(k=code[idx] * ctx.nm + mm, start=start[idx])
+    return cache["k"], cache["start"]
 
 
 def _missing_counts(ctx: Context, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted unique keys child*nm+m: missing incidents (MISSING_TYPES) starting in the 12
     months to month-end m, and the latest such start (NAT when none)."""
-    mi = ctx.records.missing
     n = np.zeros(len(keys), dtype=np.int64)
     latest = np.full(len(keys), NAT, dtype=np.int64)
-    if len(mi) == 0 or len(keys) == 0:
+    if len(ctx.records.missing) == 0 or len(keys) == 0:
         return n, latest
-    code = ctx.child_code(mi["child_id"])
-    start = days(mi["start"])
-    ok = (code >= 0) & (start != NAT) & np.isin(text(mi["missing_type"]), list(MISSING_TYPES))
-    code, start = code[ok], start[ok]
-    idx, mm = ctx.window_pairs(start, ctx.ws12)
-    k = code[idx] * ctx.nm + mm
+    k, start = _missing_windows(ctx)
     pos = np.searchsorted(keys, k)
     pos = np.minimum(pos, len(keys) - 1)
     hit = keys[pos] == k
-    np.add.at(n, pos[hit], 1)
-    np.maximum.at(latest, pos[hit], start[idx][hit])
+    n = np.bincount(pos[hit], minlength=len(keys)).astype(np.int64)
+    if drill():  # the latest start is a drill-down column only
+        np.maximum.at(latest, pos[hit], start[hit])
     return n, latest
 
 
@@ -119,12 +131,12 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     ecode = e["code"].to_numpy()
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     ei = np.flatnonzero(~sb)
     i, m = ctx.during_pairs(e["decom"].to_numpy()[ei], e["dec"].to_numpy()[ei], ctx.ws12)
-    year_keys = np.unique(ecode[ei][i] * ctx.nm + m)
+    year_keys = distinct(ecode[ei][i] * ctx.nm + m)
     la_idx, la_m = _cla_at_month_end(ctx)
-    me_keys = np.unique(ecode[la_idx] * ctx.nm + la_m)
+    me_keys = distinct(ecode[la_idx] * ctx.nm + la_m)
     frames = []
     for breakdown, keys in (("", year_keys), (LA_AT_MONTH_END, me_keys)):
         n, latest = _missing_counts(ctx, keys)
@@ -133,8 +145,8 @@ def cla_missing(ctx: Context) -> pd.DataFrame:
         frames.append(event_frame(
             mk, breakdown=breakdown, child=code, team=team, worker=worker, in_numerator=n > 0,
             extra={"missing_incidents_in_window": n,
-                   "latest_missing_start": to_dates(latest)}))
-    return pd.concat(frames, ignore_index=True)
+                   "latest_missing_start": to_dates(latest)} if drill() else None))
+    return concat_events(frames)
 
 
 #: "over the last 18 months" (local).
@@ -154,7 +166,7 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
     Council level only is meaningful: every row is "unallocated".
     """
     e = ctx.episodes
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     code, decom, dec = (e[c].to_numpy()[~sb] for c in ("code", "decom", "dec"))
     then = shift_months(ctx.me + 1, -CHANGE_MONTHS) - 1
     parts = []
@@ -163,14 +175,14 @@ def cla_change_18m(ctx: Context) -> pd.DataFrame:
         lo = np.searchsorted(d[order], decom, "left")
         hi = np.searchsorted(d[order], dec, "left")
         idx, k = expand(lo, hi)
-        key = np.unique(code[idx] * max(ctx.nm, 1) + order[k])
+        key = distinct(code[idx] * max(ctx.nm, 1) + order[k])
         c, m = key // max(ctx.nm, 1), key % max(ctx.nm, 1)
         parts.append(event_frame(
             m, breakdown="", child=c, team=np.zeros(len(c), np.int64),
             worker=np.zeros(len(c), np.int64), in_numerator=np.full(len(c), now),
             num=np.full(len(c), float(now)), den=np.full(len(c), float(not now)),
-            extra={"looked_after_on": to_dates(d[m])}))
-    return pd.concat(parts, ignore_index=True)
+            extra={"looked_after_on": to_dates(d[m])} if drill() else None))
+    return concat_events(parts)
 
 
 __all__ = ["cla_s20", "cla_missing", "cla_change_18m", "S20_LS", "MISSING_TYPES"]

@@ -15,8 +15,10 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     days,
+    distinct,
     expand,
     last_per_key,
+    lexorder,
     lookup,
     shift_months,
 )
@@ -118,7 +120,7 @@ class Context:
 
     # ---- identifiers -------------------------------------------------------------------------
     CHILD_TABLES = ("children", "referrals", "assessments", "s47", "cp_plans", "episodes",
-                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews")
+                    "sw_episodes", "cin", "cla", "care_leavers", "oc3", "reviews", "missing")
 
     @cached_property
     def children_index(self) -> pd.Index:
@@ -163,7 +165,7 @@ class Context:
             df = getattr(self.records, table)
             code = self.codes(table)
             d = days(df[date_col])
-            order = np.lexsort((d, code))
+            order = lexorder((d, code))
             self._annex[key] = {
                 "pos": order, "code": code[order], "d": d[order],
                 "team": self.labels(table, "team")[order] if len(df) else code[order],
@@ -186,10 +188,19 @@ class Context:
 
     @cached_property
     def workers_index(self) -> pd.Index:
+        """Every worker id of the workers table and the allocations, in order of appearance."""
+        return self._worker_ids[0]
+
+    @cached_property
+    def _worker_ids(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """(workers_index, worker codes of the workers rows, of the sw_episodes rows): one
+        factorize of both id columns (codes are positions in the index; missing: -1)."""
         r = self.records
-        ids = pd.concat([r.workers["worker_id"].astype("string"),
-                         r.sw_episodes["sw_id"].astype("string")], ignore_index=True).dropna()
-        return pd.Index(ids.unique())
+        w = r.workers["worker_id"].astype("string")
+        codes, uniques = _labels(pd.concat([w, r.sw_episodes["sw_id"].astype("string")],
+                                           ignore_index=True))
+        codes = np.asarray(codes, dtype=np.int64)
+        return pd.Index(uniques), codes[:len(w)], codes[len(w):]
 
     def worker_code(self, s: pd.Series | np.ndarray) -> np.ndarray:
         """Position of each worker id in `workers_index` (-1 when missing or not there); Arrow
@@ -201,7 +212,7 @@ class Context:
     @cached_property
     def workers_wcode(self) -> np.ndarray:
         """`worker_code` of the workers table's rows (read-only; posts, teams and roles)."""
-        return self.worker_code(self.records.workers["worker_id"])
+        return self._worker_ids[1]
 
     # ---- windows -----------------------------------------------------------------------------
     def window_pairs(self, start: np.ndarray, ws: np.ndarray,
@@ -252,13 +263,10 @@ class Context:
     def sw(self) -> pd.DataFrame:
         """sw_episodes with child code, worker code, start and end day numbers (valid rows)."""
         sw = self.records.sw_episodes
-        out = pd.DataFrame({
-            "code": self.codes("sw_episodes"),
-            "wcode": self.worker_code(sw["sw_id"]),
-            "start": days(sw["start"]),
-            "end": days(sw["end"], OPEN),
-        })
-        return out[(out["code"] >= 0) & (out["wcode"] >= 0) & (out["start"] != NAT)]
+        code, wcode, start = self.codes("sw_episodes"), self._worker_ids[2], days(sw["start"])
+        keep = np.flatnonzero((code >= 0) & (wcode >= 0) & (start != NAT))
+        return pd.DataFrame({"code": code[keep], "wcode": wcode[keep], "start": start[keep],
+                             "end": days(sw["end"], OPEN)[keep]}, index=keep)
 
     @cached_property
     def alloc(self) -> tuple[np.ndarray, np.ndarray]:
@@ -267,12 +275,22 @@ class Context:
         One worker per child and month-end: the allocation that started most recently (ties:
         the later row), so every child is counted once and team figures add up [I].
         """
+        keys, rows = self.alloc_rows
+        return keys, self.sw["wcode"].to_numpy()[rows]
+
+    @cached_property
+    def sw_open(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row of `sw`, m) of allocations open at month-end m (read-only)."""
+        return self.open_pairs(self.sw["start"].to_numpy(), self.sw["end"].to_numpy())
+
+    @cached_property
+    def alloc_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """`alloc`'s sorted keys and the position in `sw` of each key's allocation."""
         sw = self.sw
-        idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
+        idx, m = self.sw_open
         key = sw["code"].to_numpy()[idx] * self.nm + m
-        start = sw["start"].to_numpy()[idx]
-        pos = last_per_key(key, idx, start)
-        return key[pos], sw["wcode"].to_numpy()[idx[pos]]
+        pos = last_per_key(key, idx, sw["start"].to_numpy()[idx])
+        return key[pos], idx[pos]
 
     @cached_property
     def alloc_all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -280,9 +298,9 @@ class Context:
         co-worked child appears once for each worker (the workforce census counts each
         worker's cases) [V]."""
         sw = self.sw
-        idx, m = self.open_pairs(sw["start"].to_numpy(), sw["end"].to_numpy())
+        idx, m = self.sw_open
         nw = max(len(self.workers_index), 1)
-        t = np.unique((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
+        t = distinct((sw["code"].to_numpy()[idx] * self.nm + m) * nw +
                       sw["wcode"].to_numpy()[idx])
         pair = t // nw
         return pair // max(self.nm, 1), pair % max(self.nm, 1), t % nw

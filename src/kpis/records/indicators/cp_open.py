@@ -23,6 +23,7 @@ from kpis.records.indicators.arrays import (
     OPEN,
     dated_rank,
     days,
+    drill,
     event_frame,
     last_per_key,
     shift_months,
@@ -72,7 +73,8 @@ def _frame(o: dict[str, np.ndarray], in_numerator: np.ndarray,
     return event_frame(
         o["m"], breakdown="", child=o["code"], team=o["team"], worker=o["worker"],
         in_numerator=in_numerator,
-        extra={"plan_start": to_dates(o["start"]), "plan_end": to_dates(o["end"]), **extra})
+        extra={"plan_start": to_dates(o["start"]), "plan_end": to_dates(o["end"]), **extra}
+        if drill() else None)
 
 
 def repeat_cp_all(ctx: Context) -> pd.DataFrame:

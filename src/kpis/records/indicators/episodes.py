@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, OPEN, days, text
+from kpis.records.indicators.arrays import NAT, OPEN, days, lexorder, text
 
 #: RNE codes that start a new placement [C]: S started to be looked after, P placement and carer
 #: change, B legal status + placement + carer, T placement change same carer, U legal status +
@@ -48,8 +48,13 @@ def temporary_and_returns(e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     temporary placement (PLACE T0–T4), and is it the return to the carer the child had before
     a temporary placement, in the same period of care [C/I]? Neither is a change of placement:
     not for NI 62, and not a break in the same-carer run of NI 63."""
-    place, carer, pid = e["place"].to_numpy(), e["carer"].to_numpy(), e["period"].to_numpy()
-    n = len(e)
+    return _temporary_and_returns(e["place"].to_numpy(), e["carer"].to_numpy(),
+                                  e["period"].to_numpy())
+
+
+def _temporary_and_returns(place: np.ndarray, carer: np.ndarray, pid: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(place)
     temp = np.isin(place, list(TEMPORARY_PLACE))
     if n == 0:
         return temp, temp.copy()
@@ -94,48 +99,44 @@ def periods_and_runs(ep: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
     X1 (child-level-formats.md, SSDA903 REC) [V]; its end is that episode's DEC (OPEN if open).
     Same-carer run: consecutive episodes of a period whose RNE is in SAME_CARER_RNE continue
     the placement with the same carer, and so do a temporary placement (PLACE T0–T4) and the
-    return to the same carer after it [C/I].
+    return to the same carer after it [C/I]. `short_break`: legal status in SHORT_BREAK_LS.
     """
-    df = pd.DataFrame({
-        "code": code,
-        "decom": days(ep["decom"]),
-        "dec": days(ep["dec"], OPEN),
-        "rne": text(ep["rne"]) if len(ep) else np.empty(0, object),
-        "ls": text(ep["ls"]) if len(ep) else np.empty(0, object),
-        "place": text(ep["place"]) if len(ep) else np.empty(0, object),
-        "rec": text(ep["rec"]) if len(ep) else np.empty(0, object),
-        "carer": carer_key(ep),
-        "row": np.arange(len(ep)),  # position in the records' episodes table
-    })
-    df = df[(df["code"] >= 0) & (df["decom"] != NAT)]
-    df = df.iloc[np.lexsort((df["decom"].to_numpy(), df["code"].to_numpy()))]
-    df = df.reset_index(drop=True)
-    code = df["code"].to_numpy()
-    n = len(df)
+    n0 = len(ep)
+    empty = np.empty(0, object)
+    cols = {"code": np.asarray(code, dtype=np.int64), "decom": days(ep["decom"]),
+            "dec": days(ep["dec"], OPEN),
+            **{c: text(ep[c]) if n0 else empty for c in ("rne", "ls", "place", "rec")},
+            "carer": carer_key(ep), "row": np.arange(n0)}  # row: position in the records
+    keep = np.flatnonzero((cols["code"] >= 0) & (cols["decom"] != NAT))
+    keep = keep[lexorder((cols["decom"][keep], cols["code"][keep]))]
+    c = {k: v[keep] for k, v in cols.items()}
+    code, decom, rne, rec = c["code"], c["decom"], c["rne"], c["rec"]
+    n = len(code)
     first = np.r_[True, code[1:] != code[:-1]] if n else np.zeros(0, bool)
-    rec = df["rec"].to_numpy()
-    prev_rec = np.concatenate([np.array([""], dtype=object), rec[:-1]]) if n \
-        else np.empty(0, object)
+    prev_rec = np.concatenate([np.array([""], dtype=object), rec[:-1]]) if n else empty
     prev_ended = (prev_rec != "") & (prev_rec != "X1")
-    rne = df["rne"].to_numpy()
     new_period = first | (rne == "S") | prev_ended
     pid = np.cumsum(new_period) - 1
     starts = np.flatnonzero(new_period)
     lasts = np.r_[starts[1:] - 1, n - 1] if n else starts
-    df["period"] = pid
-    df["period_start"] = df["decom"].to_numpy()[starts][pid]
-    df["period_end"] = df["dec"].to_numpy()[lasts][pid]
+    c["period"] = pid
+    c["period_start"] = decom[starts][pid]
+    c["period_end"] = c["dec"][lasts][pid]
     # a temporary placement and the return to the same carer after it do not break the run
-    temp, returns = temporary_and_returns(df)
+    temp, returns = _temporary_and_returns(c["place"], c["carer"], pid)
     new_run = new_period | (~np.isin(rne, list(SAME_CARER_RNE)) & ~temp & ~returns)
     rid = np.cumsum(new_run) - 1
     rstarts = np.flatnonzero(new_run)
-    run_start = df["decom"].to_numpy()[rstarts]
-    df["run_start"] = run_start[rid]
+    run_start = decom[rstarts]
+    c["run_start"] = run_start[rid]
     prev_run = np.r_[NAT, run_start[:-1]] if len(rstarts) else run_start
     same_period = np.r_[False, pid[rstarts][1:] == pid[rstarts][:-1]] if len(rstarts) \
         else np.zeros(0, bool)
-    df["prev_run_start"] = np.where(same_period, prev_run, NAT)[rid]
-    df["first_of_child"] = first
-    return df
-
+    c["prev_run_start"] = np.where(same_period, prev_run, NAT)[rid]
+    c["first_of_child"] = first
+    c["short_break"] = np.isin(c["ls"], list(SHORT_BREAK_LS))  # legal status V3/V4
+    # one frame, built once; the text columns stay object arrays (their users read them as
+    # numpy arrays: no conversion to Arrow text and back)
+    texts = ("rne", "ls", "place", "rec", "carer")
+    return pd.DataFrame({k: pd.Series(v, dtype=object, copy=False) if k in texts else v
+                         for k, v in c.items()})

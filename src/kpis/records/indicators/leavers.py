@@ -21,6 +21,7 @@ from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
     days,
+    drill,
     event_frame,
     shift_months,
     text,
@@ -101,7 +102,7 @@ def _frame(ctx: Context, innum_of: object, ages: tuple[int, int] | None,
                        in_numerator=innum, extra={
                            "dob": to_dates(dob), "in_touch": _text(ctx, "in_touch")[pos],
                            "activ": _text(ctx, "activ")[pos],
-                           "accom": _text(ctx, "accom")[pos]})
+                           "accom": _text(ctx, "accom")[pos]} if drill() else None)
 
 
 def care_leavers_in_touch(ctx: Context) -> pd.DataFrame:

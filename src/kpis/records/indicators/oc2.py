@@ -34,9 +34,16 @@ import numpy as np
 import pandas as pd
 
 from kpis.records.indicators import snapshot
-from kpis.records.indicators.arrays import NAT, OPEN, event_frame, shift_months, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    OPEN,
+    concat_events,
+    drill,
+    event_frame,
+    shift_months,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 SOURCE_ANNEX, SOURCE_OC2 = "Annex A list 8", "SSDA903 OC2"
 UNDER5_MONTHS = 60
@@ -58,7 +65,7 @@ def year_end(ctx: Context) -> int:
     e, oc2 = ctx.episodes, ctx.records.oc2
     day = NAT
     if len(e) and len(oc2):
-        ok = ~np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+        ok = ~e["short_break"].to_numpy()
         start, end = e["period_start"].to_numpy()[ok], e["period_end"].to_numpy()[ok]
         code = e["code"].to_numpy()[ok]
         oc2_codes = ctx.codes("oc2")
@@ -106,16 +113,16 @@ def _oc2_rows(ctx: Context, column: str, ages: str) -> pd.DataFrame:
                            "source": np.full(len(pos), SOURCE_OC2, dtype=object),
                            "dob": to_dates(dob), "under_5": under5,
                            "year_end": to_dates(np.full(len(pos), y, dtype=np.int64)),
-                           f"oc2_{column}": ans})
+                           f"oc2_{column}": ans} if drill() else None)
 
 
 def combine(annex: pd.DataFrame, oc2: pd.DataFrame) -> pd.DataFrame:
     """Annex A rows, plus OC2 rows of month-ends Annex A gives no rows for (module rule)."""
     annex = annex.assign(source=SOURCE_ANNEX)
-    extra = oc2[~np.isin(oc2["m"].to_numpy(), annex["m"].to_numpy())]
+    extra = oc2[~np.isin(np.asarray(oc2["m"]), np.asarray(annex["m"]))]
     if not len(extra):
         return annex
-    return pd.concat([annex, extra], ignore_index=True)
+    return concat_events([annex, extra])
 
 
 def health_assessments_cla(ctx: Context) -> pd.DataFrame:

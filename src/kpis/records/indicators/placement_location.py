@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import event_frame, text, to_dates
+from kpis.records.indicators.arrays import concat_events, drill, event_frame, text, to_dates
 from kpis.records.indicators.cla import _cla_at_month_end
 from kpis.records.indicators.context import Context
 from kpis.records.indicators.episodes import TEMPORARY_PLACE
@@ -60,31 +60,35 @@ def _episode_places(ctx: Context) -> dict[str, np.ndarray]:
         return cache
     ep, pc = ctx.records.episodes, ctx.records.postcodes
     n = len(ep)
-    blank = pd.Series([None] * n, dtype="string")
-    home_post = ep["home_post"].astype("string") if "home_post" in ep else blank
-    pl_post = ep["pl_post"].astype("string") if "pl_post" in ep else blank
-    sec = sectors(pc)
-    home, place = locate(home_post, pc, sec), locate(pl_post, pc, sec)
-    home_la = home["la"].to_numpy(dtype=object)
+    home_post, pl_post = (ep[c].astype("string") if c in ep else
+                          pd.Series([None] * n, dtype="string") for c in ("home_post", "pl_post"))
+    if len(pc):
+        sec = sectors(pc)
+        home, place = locate(home_post, pc, sec), locate(pl_post, pc, sec)
+    else:  # no centroid table: nothing is placed (`locate`'s answer, without its frames)
+        home = place = {"la": np.full(n, "", dtype=object),
+                        "match": np.full(n, UNMATCHED, dtype=object)}
+    home_la = np.asarray(home["la"], dtype=object)
     known = home_la[home_la != ""]
     council_la = pd.Series(known).value_counts().index[0] if len(known) else ""
     pl_la = text(ep["pl_la"]) if "pl_la" in ep and n else np.full(n, "", dtype=object)
     if council_la == "" or not (pl_la == council_la).any():
         pl_la = np.full(n, "", dtype=object)  # not in the centroid file's codes: not used [I]
-    la = np.where(pl_la != "", pl_la, place["la"].to_numpy(dtype=object))
+    la = np.where(pl_la != "", pl_la, np.asarray(place["la"], dtype=object))
     loc = text(ep["pl_location"]) if "pl_location" in ep and n else np.full(n, "", object)
     status = np.where(loc == PL_LOCATION_OUT, 1, np.where(loc == PL_LOCATION_IN, 0, -1))
     by_la = (status < 0) & (la != "") & (council_la != "")
     status = np.where(by_la, (la != council_la).astype(int), status)
     why = np.where(status >= 0, "", np.where(
         pl_post.fillna("").str.strip().to_numpy(dtype=object) == "", "no PL_POST",
-        np.where(place["match"].to_numpy() == UNMATCHED, "PL_POST not in the centroid file",
+        np.where(np.asarray(place["match"]) == UNMATCHED, "PL_POST not in the centroid file",
                  "no LA code for the placement or the council")))
     cache.update({
         "home_post": home_post.to_numpy(dtype=object), "pl_post": pl_post.to_numpy(dtype=object),
-        "home_match": home["match"].to_numpy(), "pl_match": place["match"].to_numpy(),
+        "home_match": np.asarray(home["match"]), "pl_match": np.asarray(place["match"]),
         "pl_la": la, "council_la": np.full(n, council_la, dtype=object), "out": status,
-        "miles": distance_miles(home, place), "why": why.astype(object)})
+        "miles": distance_miles(home, place) if len(pc) else np.full(n, np.nan),
+        "why": why.astype(object)})
     return cache
 
 
@@ -106,14 +110,14 @@ def _cohort(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
 
 
 def _frames(ctx: Context, code: np.ndarray, m: np.ndarray, known: np.ndarray,
-            innum: np.ndarray, extra: dict[str, np.ndarray]) -> pd.DataFrame:
+            innum: np.ndarray, extra: dict[str, np.ndarray] | None) -> pd.DataFrame:
     team, worker = ctx.attribute(code, m)
     head = event_frame(m, breakdown="", child=code, team=team, worker=worker,
                        in_numerator=innum & known, num=(innum & known).astype(float),
                        den=known.astype(float), extra=extra)
     unknown = event_frame(m, breakdown=UNKNOWN, child=code, team=team, worker=worker,
                           in_numerator=~known, extra=extra)
-    return pd.concat([head, unknown], ignore_index=True)
+    return concat_events([head, unknown])
 
 
 def _extra(p: dict[str, np.ndarray], rows: np.ndarray, decom: np.ndarray,
@@ -139,7 +143,8 @@ def cla_out_of_county(ctx: Context) -> pd.DataFrame:
     code, m, rows, decom, p = _cohort(ctx)
     status = p["out"][rows]
     known = status >= 0
-    return _frames(ctx, code, m, known, status == 1, _extra(p, rows, decom, p["why"][rows]))
+    return _frames(ctx, code, m, known, status == 1,
+                   _extra(p, rows, decom, p["why"][rows]) if drill() else None)
 
 
 def cla_placed_20miles(ctx: Context) -> pd.DataFrame:
@@ -157,6 +162,9 @@ def cla_placed_20miles(ctx: Context) -> pd.DataFrame:
     code, m, rows, decom, p = _cohort(ctx)
     status, miles = p["out"][rows], p["miles"][rows]
     known = (status == 0) | ((status == 1) & np.isfinite(miles))
+    innum = (status == 1) & (miles > MILES)
+    if not drill():  # the reasons are drill-down columns only
+        return _frames(ctx, code, m, known, innum, None)
     why = p["why"][rows].copy()
     far_unknown = (status == 1) & ~np.isfinite(miles)
     why[far_unknown] = np.where(
@@ -164,8 +172,7 @@ def cla_placed_20miles(ctx: Context) -> pd.DataFrame:
         .to_numpy(dtype=object) == "", "no HOME_POST",
         np.where(p["home_match"][rows][far_unknown] == UNMATCHED,
                  "HOME_POST not in the centroid file", "no distance"))
-    return _frames(ctx, code, m, known, (status == 1) & (miles > MILES),
-                   _extra(p, rows, decom, why))
+    return _frames(ctx, code, m, known, innum, _extra(p, rows, decom, why))
 
 
 __all__ = ["cla_out_of_county", "cla_placed_20miles", "MILES", "UNKNOWN", "EMPTY_NOTE"]

@@ -11,14 +11,15 @@ import pandas as pd
 from kpis.records.indicators.arrays import (
     NAT,
     OPEN,
+    concat_events,
     dated_rank,
+    drill,
     event_frame,
     previous_in_group,
     shift_months,
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 
 #: "within 12 months" look-back, in calendar months (pd.DateOffset semantics) [V: 12 months].
 LOOKBACK_MONTHS = 12
@@ -51,7 +52,8 @@ def re_referrals(ctx: Context) -> pd.DataFrame:
     return event_frame(
         m, breakdown="", child=code[idx], team=r["team"][idx], worker=r["worker"][idx],
         in_numerator=within[idx],
-        extra={"referral_date": to_dates(d[idx]), "previous_referral": to_dates(prev[idx])})
+        extra={"referral_date": to_dates(d[idx]), "previous_referral": to_dates(prev[idx])}
+        if drill() else None)
 
 
 def repeat_cp(ctx: Context) -> pd.DataFrame:
@@ -80,8 +82,8 @@ def repeat_cp(ctx: Context) -> pd.DataFrame:
             worker=p["worker"][idx],
             in_numerator=repeat[idx],
             extra={"plan_start": to_dates(d[idx]), "earlier_plans_in_data": rank[idx],
-                   "previous_plans": prev_n[idx]}))
-    return pd.concat(frames, ignore_index=True)
+                   "previous_plans": prev_n[idx]} if drill() else None))
+    return concat_events(frames)
 
 
 def returns_to_care(ctx: Context) -> pd.DataFrame:
@@ -100,7 +102,7 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     # periods of care made only of short breaks (LS V3/V4) are not periods of care here [V]
-    sb = np.isin(e["ls"].to_numpy(), list(SHORT_BREAK_LS))
+    sb = e["short_break"].to_numpy()
     full = np.bincount(e["period"].to_numpy()[~sb], minlength=len(e)) > 0 if len(e) else \
         np.zeros(0, bool)
     e = e[full[e["period"].to_numpy()]] if len(e) else e
@@ -118,5 +120,5 @@ def returns_to_care(ctx: Context) -> pd.DataFrame:
             m, breakdown=breakdown, child=code[idx], team=team, worker=worker,
             in_numerator=within[idx],
             extra={"period_start": to_dates(d[idx]),
-                   "previous_period_end": to_dates(prev_end[idx])}))
-    return pd.concat(frames, ignore_index=True)
+                   "previous_period_end": to_dates(prev_end[idx])} if drill() else None))
+    return concat_events(frames)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, shift_months, to_dates
+from kpis.records.indicators.arrays import NAT, days, drill, event_frame, shift_months, to_dates
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import SHORT_BREAK_LS
 from kpis.records.indicators.snapshot import timescales
 from kpis.records.workdays import calendar
 
@@ -31,7 +30,7 @@ def cla_reviews(ctx: Context) -> pd.DataFrame:
     """
     e = ctx.episodes
     la_idx, m = ctx.looked_after
-    keep = ~np.isin(e["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~e["short_break"].to_numpy()[la_idx]
     la_idx, m = la_idx[keep], m[keep]
     code = e["code"].to_numpy()[la_idx]
     ps = e["period_start"].to_numpy()[la_idx]
@@ -59,7 +58,8 @@ def cla_reviews(ctx: Context) -> pd.DataFrame:
     return event_frame(m, breakdown="", child=code, team=team, worker=worker,
                        in_numerator=due >= me, extra={
                            "period_start": to_dates(ps), "reviews_in_period": n,
-                           "latest_review": to_dates(last), "next_review_due": to_dates(due)})
+                           "latest_review": to_dates(last), "next_review_due": to_dates(due)}
+                               if drill() else None)
 
 
 __all__ = ["cla_reviews"]

@@ -24,7 +24,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, shift_months, text, to_dates
+from kpis.records.indicators.arrays import (
+    NAT,
+    concat_events,
+    days,
+    drill,
+    event_frame,
+    shift_months,
+    text,
+    to_dates,
+)
 from kpis.records.indicators.context import Context
 from kpis.records.tables import Records
 from kpis.records.workdays import working_days
@@ -171,7 +180,7 @@ def _visits(ctx: Context, table: str, seen_col: str, key: str,
     since = np.where(seen != NAT, np.maximum(seen, start), start)
     return _frame(ctx, table, pos, m, ref - since <= limit, extra={
         "start_date": to_dates(start), "last_seen": to_dates(seen),
-        "days_since": np.where(since != NAT, ref - since, -1)})
+        "days_since": np.where(since != NAT, ref - since, -1)} if drill() else None)
 
 
 def visits_cin(ctx: Context) -> pd.DataFrame:
@@ -221,7 +230,8 @@ def rcpc_up_to_date(ctx: Context) -> pd.DataFrame:
     due = np.where(rev != NAT, shift_months(rev, int(t["then_months"])),
                    shift_months(start, int(t["first_months"])))
     return _frame(ctx, "cp_plans", pos, m, due >= ref, extra={
-        "plan_start": to_dates(start), "latest_review": to_dates(rev), "due": to_dates(due)})
+        "plan_start": to_dates(start), "latest_review": to_dates(rev), "due": to_dates(due)}
+            if drill() else None)
 
 
 def _cla_open(ctx: Context, needs: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -250,7 +260,7 @@ def _health(ctx: Context, ages: str) -> pd.DataFrame:
         ok[sel] = (last[sel] != NAT) & (last[sel] >= shift_months(ref[sel], -int(mo)))
     return _frame(ctx, "cla", pos, m, ok, extra={
         "dob": to_dates(dob), "looked_after_since": to_dates(start),
-        "last_health_assessment": to_dates(last), "under_5": under5})
+        "last_health_assessment": to_dates(last), "under_5": under5} if drill() else None)
 
 
 def health_assessments_cla(ctx: Context) -> pd.DataFrame:
@@ -293,7 +303,8 @@ def dental_assessments(ctx: Context) -> pd.DataFrame:
     last = _col(df, "last_dental_check", pos)
     ok = (last != NAT) & (last >= shift_months(ref, -int(t["months"])))
     return _frame(ctx, "cla", pos, m, ok, extra={
-        "looked_after_since": to_dates(start), "last_dental_check": to_dates(last)})
+        "looked_after_since": to_dates(start), "last_dental_check": to_dates(last)}
+            if drill() else None)
 
 
 def missing_return_interview(ctx: Context) -> pd.DataFrame:
@@ -318,8 +329,9 @@ def missing_return_interview(ctx: Context) -> pd.DataFrame:
     for bd, col in (("", "return_interview_accepted"), ("offered", "return_interview_offered")):
         v = (df[col].astype("boolean").fillna(False).to_numpy(dtype=bool)[pos] if col in df
              else np.zeros(len(pos), bool))
-        frames.append(_frame(ctx, "cla", pos, m, v, bd, extra={"missing_12m": n[keep]}))
-    return pd.concat(frames, ignore_index=True)
+        frames.append(_frame(ctx, "cla", pos, m, v, bd, extra={"missing_12m": n[keep]}
+                                                        if drill() else None))
+    return concat_events(frames)
 
 
 #: Annex A list 9 eligibility categories [V: Children (Leaving Care) Act categories]: "eligible"
@@ -338,7 +350,7 @@ def _pwp(ctx: Context, in_care: bool) -> pd.DataFrame:
     months = int(timescales()["pathway_plans"]["months"])
     ok = (rev != NAT) & (rev >= shift_months(ref, -months))
     return _frame(ctx, "care_leavers", pos, m, ok, extra={
-        "eligibility": cat[keep], "pathway_plan_review": to_dates(rev)})
+        "eligibility": cat[keep], "pathway_plan_review": to_dates(rev)} if drill() else None)
 
 
 def cla_pwp(ctx: Context) -> pd.DataFrame:

@@ -14,6 +14,8 @@ from kpis.records.indicators.arrays import (
     NAT,
     count_by_key,
     days,
+    distinct,
+    drill,
     event_frame,
     expand,
     lookup,
@@ -21,7 +23,7 @@ from kpis.records.indicators.arrays import (
     to_dates,
 )
 from kpis.records.indicators.context import Context
-from kpis.records.indicators.episodes import ADOPTION_PLACE, SHORT_BREAK_LS, counted_placement
+from kpis.records.indicators.episodes import ADOPTION_PLACE, counted_placement
 
 #: Social workers: "3 or fewer" in the window is the scorecard's threshold (local).
 MAX_WORKERS = 3
@@ -47,10 +49,11 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     code = e["code"].to_numpy()
     decom, dec = e["decom"].to_numpy(), e["dec"].to_numpy()
     la_idx, la_m = ctx.looked_after
-    keep = ~np.isin(e["ls"].to_numpy()[la_idx], list(SHORT_BREAK_LS))
+    keep = ~e["short_break"].to_numpy()[la_idx]
     la_idx, la_m = la_idx[keep], la_m[keep]
     q = code[la_idx] * ctx.nm + la_m
-    ci = np.flatnonzero(counted_placement(e))
+    counted = counted_placement(e)
+    ci = np.flatnonzero(counted)
     i1, m1 = ctx.window_pairs(decom[ci], ctx.ws12)
     new = count_by_key(code[ci][i1] * ctx.nm + m1, q)
     # the placement held when the window began: an episode open on its first day (DECOM <= ws <
@@ -59,18 +62,17 @@ def placements_3plus(ctx: Context) -> pd.DataFrame:
     lo = np.searchsorted(ctx.ws12, decom, "left")
     hi = np.searchsorted(ctx.ws12, dec, "left")
     i2, m2 = expand(lo, hi)
-    counted = counted_placement(e)
     pstart = e["period_start"].to_numpy()
     held = (pstart[i2] < ctx.ws12[m2]) & ~((decom[i2] == ctx.ws12[m2]) & counted[i2])
     i2, m2 = i2[held], m2[held]
-    at_start = count_by_key(np.unique(code[i2] * ctx.nm + m2), q)
+    at_start = count_by_key(distinct(code[i2] * ctx.nm + m2), q)
     n = new + at_start
     team, worker = ctx.attribute(code[la_idx], la_m)
     return event_frame(
         la_m, breakdown="", child=code[la_idx], team=team, worker=worker,
         in_numerator=n >= 3,
         extra={"episode_start": to_dates(decom[la_idx]), "placed_at_window_start": at_start,
-               "new_placements_in_window": new, "placements_in_window": n})
+               "new_placements_in_window": new, "placements_in_window": n} if drill() else None)
 
 
 def _dob(ctx: Context) -> np.ndarray:
@@ -78,7 +80,7 @@ def _dob(ctx: Context) -> np.ndarray:
     out = np.full(len(ctx.children_index), NAT, dtype=np.int64)
     ch = ctx.records.children
     if len(ch):
-        c = ctx.child_code(ch["child_id"])
+        c = ctx.codes("children")
         out[c[c >= 0]] = days(ch["dob"])[c >= 0]
     return out
 
@@ -116,7 +118,8 @@ def long_term_stability(ctx: Context) -> pd.DataFrame:
         in_numerator=(same | adopt)[sel],
         extra={"dob": to_dates(dob[sel]), "period_start": to_dates(pstart[sel]),
                "placement_start": to_dates(rs[sel]),
-               "previous_placement_start": to_dates(prs[sel]), "place": place[sel]})
+               "previous_placement_start": to_dates(prs[sel]), "place": place[sel]}
+                   if drill() else None)
 
 
 def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -125,15 +128,24 @@ def _worker_counts(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray
     allocation that ended on the window's first day is not in it.
 
     Only the cohort's children's allocations are paired with month-ends, and the distinct
-    (child, month, worker) triples are counted with one sort."""
+    (child, month, worker) triples are counted with one sort (cached per cohort and window:
+    read-only)."""
+    cache = ctx.__dict__.setdefault("_worker_counts", {})
+    key = (code.tobytes(), m.tobytes(), ws.tobytes())
+    if key not in cache:
+        cache[key] = _count_workers(ctx, ws, code, m)
+    return cache[key]
+
+
+def _count_workers(ctx: Context, ws: np.ndarray, code: np.ndarray, m: np.ndarray) -> np.ndarray:
     sw = ctx.sw
     sw_code = sw["code"].to_numpy()
-    keep = np.isin(sw_code, np.unique(code))
+    cohort = np.zeros(len(ctx.children_index), dtype=bool)  # the cohort's children
+    cohort[code[code >= 0]] = True
+    keep = cohort[sw_code]  # sw codes are >= 0 (Context.sw)
     idx, mm = ctx.interval_pairs(sw["start"].to_numpy()[keep], sw["end"].to_numpy()[keep], ws)
     nw = max(len(ctx.workers_index), 1)
-    triple = np.sort((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
-    if len(triple):
-        triple = triple[np.r_[True, triple[1:] != triple[:-1]]]
+    triple = distinct((sw_code[keep][idx] * ctx.nm + mm) * nw + sw["wcode"].to_numpy()[keep][idx])
     pair = triple // nw
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else \
         np.empty(0, dtype=np.int64)
@@ -154,7 +166,7 @@ def _sw_frame(ctx: Context, code: np.ndarray, m: np.ndarray, ws: np.ndarray,
         team, worker = ctx.attribute(code, m)
         cache[key] = event_frame(m, breakdown="", child=code, team=team, worker=worker,
                                  in_numerator=n <= MAX_WORKERS,
-                                 extra={"social_workers_in_window": n})
+                                 extra={"social_workers_in_window": n} if drill() else None)
     ev = cache[key].copy()
     if more:
         ev["in_numerator"] = ~ev["in_numerator"]
@@ -209,7 +221,8 @@ def sw_3plus_12m(ctx: Context) -> pd.DataFrame:
     n = _worker_counts(ctx, ctx.ws12, code, m)
     team, worker = ctx.attribute(code, m)
     return event_frame(m, breakdown="", child=code, team=team, worker=worker,
-                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n})
+                       in_numerator=n >= MAX_WORKERS, extra={"social_workers_in_window": n}
+                                                      if drill() else None)
 
 
 __all__ = ["placements_3plus", "sw_3plus_12m", "long_term_stability", "sw_changes_12m_cla",

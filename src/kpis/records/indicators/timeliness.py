@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import NAT, days, event_frame, shift_months, to_dates
+from kpis.records.indicators.arrays import NAT, days, drill, event_frame, shift_months, to_dates
 from kpis.records.indicators.context import Context
 from kpis.records.workdays import working_days
 
@@ -33,7 +33,7 @@ def _timed(ctx: Context, table: str, start_col: str, end_col: str, limit: int,
         m, breakdown="", child=a["code"][idx], team=a["team"][idx], worker=a["worker"][idx],
         in_numerator=wd[idx] <= limit,
         extra={names[0]: to_dates(start[idx]), names[1]: to_dates(end[idx]),
-               "working_days": wd[idx]})
+               "working_days": wd[idx]} if drill() else None)
 
 
 def assessment_45wd(ctx: Context) -> pd.DataFrame:
@@ -77,4 +77,5 @@ def cp_plans_ended_2y_plus(ctx: Context) -> pd.DataFrame:
     return event_frame(
         m, breakdown="", child=a["code"][idx], team=a["team"][idx], worker=a["worker"][idx],
         in_numerator=long[idx],
-        extra={"start_date": to_dates(start[idx]), "end_date": to_dates(end[idx])})
+        extra={"start_date": to_dates(start[idx]), "end_date": to_dates(end[idx])}
+        if drill() else None)

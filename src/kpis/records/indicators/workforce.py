@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.records.indicators.arrays import count_by_key, event_frame, lookup, text
+from kpis.records.indicators.arrays import (
+    concat_events,
+    count_by_key,
+    drill,
+    event_frame,
+    lookup,
+    text,
+)
 from kpis.records.indicators.context import Context
 
 #: Caseload thresholds of the scorecard (local): children per FTE at or under.
@@ -74,14 +81,14 @@ def caseload_per_fte(ctx: Context) -> pd.DataFrame:
         held["m"].to_numpy(), breakdown="", child=held["code"].to_numpy(),
         team=p["team"].to_numpy()[held["post"].to_numpy()],
         worker=_worker_ids(ctx, hw), in_numerator=np.ones(len(held), bool),
-        den=np.zeros(len(held)), extra={"fte": np.full(len(held), np.nan)})
+        den=np.zeros(len(held)), extra={"fte": np.full(len(held), np.nan)} if drill() else None)
     worker_rows = event_frame(
         posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
         team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
         in_numerator=np.zeros(len(posts), bool), num=np.zeros(len(posts)),
-        den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()})
-    return pd.concat([child_rows, worker_rows], ignore_index=True)
+        den=posts["fte"].to_numpy(), extra={"fte": posts["fte"].to_numpy()} if drill() else None)
+    return concat_events([child_rows, worker_rows])
 
 
 def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
@@ -95,7 +102,8 @@ def _threshold(ctx: Context, limit: float) -> pd.DataFrame:
         posts["m"].to_numpy(), breakdown="", child=np.full(len(posts), -1),
         team=posts["team"].to_numpy(),
         worker=_worker_ids(ctx, posts["wcode"].to_numpy()),
-        in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per})
+        in_numerator=innum, extra={"children": n, "fte": fte, "children_per_fte": per}
+                            if drill() else None)
 
 
 #: Role text (upper-case, stripped) of newly qualified social workers in their assessed and
@@ -115,8 +123,8 @@ def caseload_18_or_fewer(ctx: Context) -> pd.DataFrame:
     ids = w["worker_id"].astype("string")[np.isin(text(w["role"]), list(ASYE_ROLES))]
     asye = sorted(ids.dropna().unique())
     codes = ctx.vocab.codes_of(asye) if asye else np.empty(0, np.int64)
-    sel = ev[np.isin(ev["worker"].to_numpy(), codes)]
-    return pd.concat([ev, sel.assign(breakdown="ASYE")], ignore_index=True)
+    sel = ev[np.isin(np.asarray(ev["worker"]), codes)]
+    return concat_events([ev, sel.assign(breakdown="ASYE")])
 
 
 def caseload_22_or_fewer(ctx: Context) -> pd.DataFrame:
@@ -139,4 +147,5 @@ def agency_rate(ctx: Context) -> pd.DataFrame:
     return event_frame(
         p["m"].to_numpy(), breakdown="", child=np.full(len(p), -1),
         team=p["team"].to_numpy(), worker=_worker_ids(ctx, p["wcode"].to_numpy()),
-        in_numerator=ag, num=np.where(ag, fte, 0.0), den=fte, extra={"fte": fte, "agency": ag})
+        in_numerator=ag, num=np.where(ag, fte, 0.0), den=fte, extra={"fte": fte, "agency": ag}
+                                                              if drill() else None)
