@@ -21,13 +21,14 @@ every run in its own subprocess (so its peak memory is its own):
 
 Targets: wall with jobs=2 <= 30 s; peak <= 2 GB (parent + workers); kpis read <= 3x bare read.
 
-Measured 27 Nov 2026 (second session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
-1.89 GB), quiet 2-core machine (load 0.8 at the start), `--repeat 1`: bare read 13.2 s wall /
-12.1 s CPU; kpis read 90.8 s, compute 61.2 s (stage sums, jobs=1); wall j1 152.8 s (CPU
-152.4 s), wall j2 73.5 s (CPU 143.7 s); peak 1.32 GB parent + 2 workers. With the cache: fill
-81.6 s, nothing changed 2.7 s, one council changed 3.6 s. Targets: peak met; wall j2 and read
-(6.9x) missed. Earlier: wall j2 109.9 s, CPU 215 s (first session of 27 Nov); 291 s (26 Nov,
-before issue 15's speed-ups).
+Measured 27 Nov 2026 (third session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
+1.89 GB), quiet 2-core machine (load 0.9 at the start), `--repeat 1`: bare read 10.8 s wall /
+10.6 s CPU; kpis read 63.6 s, compute 27.6 s (stage sums, jobs=1); wall j1 92.0 s (CPU
+91.7 s), wall j2 60.5 s (CPU 117.9 s: the two processes slow each other, so jobs=2 gives 1.5x,
+not 2x); peak 1.51 GB parent + 2 workers. With the cache: fill 60.7 s, nothing changed 3.2 s,
+one council changed 3.9 s. Targets: peak met; wall j2 and read (5.9x) missed. Earlier: second
+session of 27 Nov, wall j2 73.5 s (read 90.8 s, compute 61.2 s, bare 13.2 s: 6.9x); first
+session, 109.9 s; 26 Nov, before issue 15's speed-ups, 291 s.
 
     .venv/bin/python benchmarks/national.py [--councils 150] [--repeat 2] [--data DIR]
 """
