@@ -118,3 +118,19 @@ def test_every_audit_series_is_classified_for_spc(out: pd.DataFrame) -> None:
     assert WINDOWS[("audit_team_coverage", "")] == R3
     charted = spc_table(out)
     assert set(charted["indicator_id"]) <= {"audits_per_month", "audit_grades"}
+
+
+def test_worker_level_alone_computes_without_audit_rows() -> None:
+    """The audit indicators have council and team levels only: asked for worker level alone
+    they give no rows (before: "No objects to concatenate" from compute)."""
+    from kpis.records.engine import compute
+
+    records = _council()
+    assert audit_indicators(records, ["2020-06-30"], levels=("worker",)).empty
+    got = compute(records, ["2020-06-30"], levels=("worker",))
+    assert set(got["level"]) <= {"worker"}
+    assert not got["indicator_id"].str.startswith("audit").any()
+    # three practitioners, one child each, in June 2020: 1.0 per FTE at worker level
+    per_fte = got[got["indicator_id"] == "caseload_per_fte"]
+    assert sorted(per_fte["org_unit"]) == ["W1", "W2", "W3"]
+    assert per_fte["value"].tolist() == [1.0, 1.0, 1.0]

@@ -347,14 +347,18 @@ def audit_indicators(records: Records, month_ends: Sequence[pd.Timestamp] | None
     months = pd.PeriodIndex(me, freq="M")
     council = records.council
     levels = [lv for lv in levels if lv in ("council", "team")]
+    if not levels:  # (worker level alone: the audit indicators have none)
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
     parts = [audits_per_month(a, months, council, levels),
              audit_grades(a, months, council, levels),
              practitioner_coverage(records, a, me, council, levels),
              moderation(a, me, council, levels)]
     if "council" in levels:
         parts.append(team_coverage(records, a, me, council))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    return out[OUTPUT_COLUMNS]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[OUTPUT_COLUMNS]
 
 
 def practitioners_missed(records: Records, period: str, team: str | None = None
