@@ -193,3 +193,36 @@ def test_distinct_is_numpy_unique() -> None:
     empty = np.empty(0, dtype=np.int64)
     assert distinct(empty).dtype == np.int64 and len(distinct(empty)) == 0
     assert [x.tolist() for x in distinct(empty, counts=True)] == [[], []]
+
+
+def test_events_breakdown_set_per_row_and_mixed_with_dataframes() -> None:
+    """Review mends: a breakdown set per row (or assigned as an array) relabels the rows, as
+    on a DataFrame; `concat_events` of an `Events` and a DataFrame gives the DataFrame
+    concat (before: the per-row labels were lost, and the mix raised TypeError)."""
+    from kpis.records.indicators.arrays import concat_events, events_only
+
+    def frame() -> object:
+        return event_frame(np.array([0, 1, 2]), breakdown="", child=np.array([4, 5, 6]),
+                           team=np.array([1, 2, 2]), worker=np.array([0, 3, 3]),
+                           in_numerator=np.array([True, False, True]))
+
+    with events_only():
+        ev = frame()
+        ev["breakdown"] = np.array(["ASYE", "", "ASYE"])
+        assert ev["breakdown"].tolist() == ["ASYE", "", "ASYE"]
+        other = frame().assign(breakdown=np.array(["a", "b", "a"]))
+        assert other["breakdown"].tolist() == ["a", "b", "a"]
+        plain = frame().to_frame().assign(breakdown="x")
+        mixed = concat_events([ev, plain])
+    assert isinstance(mixed, pd.DataFrame)
+    assert mixed["breakdown"].tolist() == ["ASYE", "", "ASYE", "x", "x", "x"]
+    assert mixed["child"].tolist() == [4, 5, 6, 4, 5, 6]
+
+
+def test_lexorder_and_distinct_beyond_integers_match_numpy() -> None:
+    from kpis.records.indicators.arrays import distinct, lexorder
+
+    big = (np.array([2 ** 64 - 1, 0], dtype=np.uint64), np.array([0, 0]))
+    assert lexorder(big).tolist() == np.lexsort(big).tolist() == [1, 0]
+    u, c = distinct(np.array([1.0, np.nan, np.nan]), counts=True)
+    assert u[0] == 1.0 and np.isnan(u[1]) and len(u) == 2 and c.tolist() == [1, 2]
