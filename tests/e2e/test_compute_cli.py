@@ -122,3 +122,25 @@ def test_jobs_2_input_error_keeps_location(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         compute_dir(tmp_path / "in", "2019-06", "2019-06", levels=("council",), jobs=2)
     assert err.value.column == "Date of referral" and "List_3.csv" in str(err.value.file)
+
+
+def test_out_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    """`--out` naming a link (say, to a shared folder): the file it points to gets the
+    figures, the link stays a link, and the logs go beside the name given (before: the link
+    was replaced by a plain file and the shared file kept its old content)."""
+    make_council(tmp_path / "in" / "LA1")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "figures.csv").write_text("old\n")
+    link = tmp_path / "out" / "figures.csv"
+    link.parent.mkdir()
+    link.symlink_to(shared / "figures.csv")
+    assert main(["compute", "--input", str(tmp_path / "in"), "--out", str(link),
+                 "--from", "2019-06", "--to", "2019-06", "--levels", "council",
+                 "--no-cache"]) == 0
+    assert link.is_symlink() and link.resolve() == (shared / "figures.csv").resolve()
+    fig = pd.read_csv(shared / "figures.csv", keep_default_na=False)
+    assert list(fig.columns) == CONTRACT and set(fig["period"]) == {"2019-06"}
+    assert [p.name for p in shared.iterdir()] == ["figures.csv"]  # no temporary file left
+    assert sorted(p.name for p in link.parent.iterdir()) == [
+        "figures.csv", "figures.quarantine.csv", "figures.repairs.csv"]

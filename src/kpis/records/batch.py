@@ -409,10 +409,17 @@ def side_paths(out: Path) -> tuple[Path, Path]:
 
 
 def write_result(result: ComputeResult, out: Path) -> list[Path]:
-    """Write figures (CSV or Parquet), quarantine and repairs together (all or nothing)."""
+    """Write figures (CSV or Parquet), quarantine and repairs together (all or nothing).
+    `--out` naming a symbolic link (to a shared folder, say) writes the file it points to
+    and keeps the link, as `>` in a shell does; the logs go beside the name given."""
     out = Path(out)
     q_path, r_path = side_paths(out)
     figures = result.figures
+    target = out
+    if out.is_symlink():  # (only the file the user named: kpis's own outputs never follow)
+        real = Path(os.path.realpath(out))
+        if real.parent.is_dir() and not real.is_dir():
+            target = real
 
     def write_figures(tmp: Path) -> None:
         if out.suffix.lower() == ".parquet":
@@ -421,7 +428,7 @@ def write_result(result: ComputeResult, out: Path) -> list[Path]:
             neutralise_csv(figures).to_csv(tmp, index=False)
 
     write_all({
-        out: write_figures,
+        target: write_figures,
         q_path: lambda tmp: neutralise_csv(result.quarantine).to_csv(tmp, index=False),
         r_path: lambda tmp: neutralise_csv(result.repairs).to_csv(tmp, index=False),
     })
