@@ -442,9 +442,7 @@ def compute(records: Records, month_ends: pd.DatetimeIndex | None = None,
         with events_only():  # only the event columns are summed: no drill-down columns
             ev = _run(ctx, i)
         if not isinstance(ev, Events):  # a frame not made by event_frame: its arrays
-            bcode, names = pd.factorize(ev["breakdown"].to_numpy(dtype=object))
-            ev = Events({c: ev[c].to_numpy() for c in ("m", "team", "worker", "num", "den")},
-                        [*names, None], np.where(bcode < 0, len(names), bcode))
+            ev = Events.of_frame(ev)
         # pair number of each row from its breakdown (one not in the registry: pair 0)
         lut = np.array([pair_no.get((i, b), 0) for b in ev.names], dtype=np.int64)
         cols["pair"].append(lut[ev.bcode] if len(ev) else np.zeros(0, np.int64))

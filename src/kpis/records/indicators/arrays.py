@@ -243,6 +243,15 @@ class Events:
                 out.cols[c] = np.broadcast_to(np.asarray(v), (len(self),)).copy()
         return out
 
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> Events:
+        """The event columns of an event DataFrame as an `Events` (the breakdown factorized;
+        a missing breakdown is the name None); its drill-down columns are left out, and so
+        is an event column it lacks."""
+        bcode, names = pd.factorize(frame["breakdown"].to_numpy(dtype=object))
+        cols = {c: frame[c].to_numpy() for c in EVENT_COLUMNS if c != "breakdown" and c in frame}
+        return cls(cols, [*names, None], np.where(bcode < 0, len(names), bcode))
+
     def to_frame(self) -> pd.DataFrame:
         """The DataFrame `event_frame` gives outside `events_only()` (without `extra`)."""
         data = {c: (_breakdown_text(self) if c == "breakdown" else self.cols[c])

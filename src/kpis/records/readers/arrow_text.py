@@ -13,6 +13,14 @@ from typing import Any
 import numpy as np
 
 
+def text_array(s: Any) -> Any:
+    """A pandas text column as one Arrow array (pandas may hold it in chunks)."""
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def arrow_bytes(arr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(start offset, byte length, valid mask) of every cell of an Arrow (large_)string array,
     and its UTF-8 bytes as one uint8 array (views of Arrow's buffers; only the offsets copied)."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpis.records.readers.arrow_text import arrow_bytes, fixed_dates
+from kpis.records.readers.arrow_text import arrow_bytes, fixed_dates, text_array
 from kpis.records.readers.parsing import (
     BAD_DATE,
     BAD_NUMBER,
@@ -61,20 +61,12 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     if s.dtype.storage == "pyarrow":  # Arrow's dictionary encoding, without pandas' wrapping
         import pyarrow.compute as pc
 
-        enc = pc.dictionary_encode(_arrow_of(s))
+        enc = pc.dictionary_encode(text_array(s))
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
         uniques = pd.Series(pd.arrays.ArrowStringArray(enc.dictionary, dtype=s.dtype))
         return codes, uniques
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
-
-
-def _arrow_of(s: pd.Series) -> Any:
-    """A text column as one contiguous Arrow array (pandas may hold it in chunks)."""
-    import pyarrow as pa
-
-    arr = pa.array(s.array)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _const_text(value: str, n: int) -> Any:
@@ -133,7 +125,7 @@ _MEMO_MAX = 500_000  # distinct cells kept per parser (then start afresh)
 def _cells(uniques: pd.Series) -> np.ndarray:
     """Distinct cells as an object array of Python strings."""
     if _is_arrow_text(uniques):
-        return _arrow_of(uniques).to_numpy(zero_copy_only=False)
+        return text_array(uniques).to_numpy(zero_copy_only=False)
     return uniques.to_numpy(dtype=object)
 
 
@@ -176,28 +168,25 @@ def parse_field(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],
 
 def _arrow_dates(raw: pd.Series, field: str, fspec: dict[str, Any],
                  codes: dict[str, list[str]]) -> tuple[pd.Series, ...]:
-    """`parse_dates_full` of a CSV's date column, once per distinct cell (Arrow's dictionary
-    encoding): cells in the usual forms read from their bytes (`fixed_dates`), empty cells
-    missing, and only the others (padded, other forms, placeholders, garbage) through the
-    general parser and its memo; the same values and masks, with no per-cell Python."""
-    import pyarrow.compute as pc
-
-    enc = pc.dictionary_encode(_arrow_of(raw))
-    cells = enc.dictionary
+    """`parse_dates_full` of a CSV's date column, once per distinct cell (`_distinct`): cells
+    in the usual forms read from their bytes (`fixed_dates`), empty cells missing, and only
+    the others (padded, other forms, placeholders, garbage) through the general parser and
+    its memo; spread back onto the rows (`_spread`): the same values and masks."""
+    pos, uniques = _distinct(raw)  # (a CSV's column: Arrow text)
+    cells = text_array(uniques)
     lo, hi = date_limits()
     values, done = fixed_dates(cells, lo, hi)
-    bad = np.zeros(len(cells) + 1, dtype=bool)  # (+1: a missing cell, code -1)
+    bad = np.zeros(len(cells), dtype=bool)
     sent = bad.copy()
     _, length, _, _ = arrow_bytes(cells)
     rest = np.flatnonzero(~done & (length > 0))  # (an empty cell is missing)
     if len(rest):
-        odd = pd.Series(pd.arrays.ArrowStringArray(cells.take(rest)))
-        v, b, s = _parse_distinct(odd, "date", field, fspec, codes)
+        v, b, s = _parse_distinct(uniques.iloc[rest].reset_index(drop=True), "date", field,
+                                  fspec, codes)
         values[rest], bad[rest], sent[rest] = v.to_numpy(), b.to_numpy(), s.to_numpy()
-    pos = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     index = raw.index
-    return (pd.Series(np.append(values, np.datetime64("NaT", "ns"))[pos], index=index),
-            pd.Series(bad[pos], index=index), pd.Series(sent[pos], index=index))
+    return (_spread(pd.Series(values), pos, index), _spread(pd.Series(bad), pos, index, True),
+            _spread(pd.Series(sent), pos, index, True))
 
 
 def _parse_distinct(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any],

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from kpis.errors import InputError
-from kpis.records.readers.arrow_text import any_short, plain_edges
+from kpis.records.readers.arrow_text import any_short, plain_edges, text_array
 
 QUARANTINE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 REPAIR_COLUMNS = ["child_id", "action", "detail"]
@@ -202,9 +202,7 @@ def _text_arrow(s: pd.Series, name: Any = _KEEP) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    t = pa.array(s.array)
-    if isinstance(t, pa.ChunkedArray):
-        t = t.combine_chunks()
+    t = text_array(s)
     if not plain_edges(t):  # (ids and teams seldom have a space to strip: skip the pass)
         t = pc.utf8_trim_whitespace(t)
     if any_short(t, _NA_LONGEST):  # (an id column has no cell as short as "NULL")
@@ -248,10 +246,6 @@ def parse_dates_full(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 @cache
 def date_limits() -> tuple[int, int]:
     """(first year read, first placeholder year after it): `dates` in codes.yml."""
-    return _date_limits()
-
-
-def _date_limits() -> tuple[int, int]:
     d = load_yaml("codes.yml").get("dates", {})
     lo = pd.Timestamp(d.get("sentinel_before", "1901-01-01"))
     hi = pd.Timestamp(d.get("sentinel_after", "2090-01-01"))
@@ -299,7 +293,7 @@ def fast_dates(t: pd.Series, lo_year: int, hi_year: int) -> tuple[np.ndarray, np
 def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """`parse_dates_full` on distinct, stripped, non-missing texts: the usual forms in Arrow
     (`fast_dates`), the rest by `_parse_odd_dates`."""
-    lo_year, hi_year = _date_limits()
+    lo_year, hi_year = date_limits()
     values, done = fast_dates(t, lo_year, hi_year)
     if done.all():
         return (pd.Series(values, index=t.index), pd.Series(False, index=t.index),
@@ -312,7 +306,7 @@ def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def _parse_odd_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Every date form (see `parse_dates`) on distinct, stripped, non-missing texts."""
-    lo_year, hi_year = _date_limits()
+    lo_year, hi_year = date_limits()
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
     sent = pd.Series(False, index=t.index)
     dmy = t.str.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}").fillna(False).astype(bool)
@@ -472,9 +466,8 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     """`df.duplicated(subset=key, keep=keep)`, found faster. In a larger table only rows whose
     dates and numbers (hashed together in numpy) occur more than once can be copies; a few
     thousand such candidates are checked as tuples of their cells (`_few_copies`), more by
-    pandas on those rows alone. Every copy of a duplicated row
-    is among the candidates, in the same order, so the result is the same (a hash collision
-    only adds a candidate)."""
+    pandas on those rows alone. Every copy of a duplicated row is among the candidates, in
+    the same order, so the result is the same (a hash collision only adds a candidate)."""
     if len(df) < 1000:
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpis.records.readers.arrow_text import text_array
 from kpis.records.readers.parsing import duplicated_rows, empty_repairs, fmt_dates
 
 
@@ -56,21 +57,16 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # sorted by child and DECOM: copies of a (child, DECOM) are neighbours, and so is each
     # episode's next one (what duplicated() and groupby().shift(-1) find, without hashing)
-    n = len(ep)
-    child, decom = _text_cells(ep["child_id"]), ep["decom"].to_numpy()
-    same = np.zeros(n, dtype=bool)  # (keep the last copy: a row whose next row is a copy)
-    same[:-1] = (_same(child, np.arange(n - 1), np.arange(1, n))
-                 & (decom[:-1].view(np.int64) == decom[1:].view(np.int64)))
+    same = np.zeros(len(ep), dtype=bool)  # (keep the last copy: a row whose next is a copy)
+    same[:-1] = _same_as_next(ep["child_id"]) & _same_as_next(ep["decom"])
     same = pd.Series(same, index=ep.index)
     log(same, "same_decom_resolved", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": dropped copy with DEC " + fmt_dates(e["dec"]))
     ep = (ep.loc[~same] if same.any() else ep).copy()
     ep["rec"] = ep["rec"].astype("string")
     n = len(ep)
-    child = _text_cells(ep["child_id"])
     then = np.full(n, -1)  # the next episode of the same child (a missing id has none)
-    then[:-1] = np.where(_same(child, np.arange(n - 1), np.arange(1, n), missing_equal=False),
-                         np.arange(1, n), -1)
+    then[:-1] = np.where(_same_as_next(ep["child_id"], missing_equal=False), np.arange(1, n), -1)
     decom = ep["decom"].to_numpy()
     nxt = pd.Series(np.where(then >= 0, decom[np.maximum(then, 0)], np.datetime64("NaT", "ns")),
                     index=ep.index)
@@ -143,15 +139,12 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
     so each row is compared with the rows 1, 2, ... places after it in the same run (runs are
     a few rows long); missing equals missing, as in pandas. No hashing of the whole table."""
     n = len(sw)
-    child, worker = _text_cells(sw["child_id"]), _text_cells(sw["sw_id"])
-    start = sw["start"].to_numpy().view(np.int64)  # (NaT: one value, equal to itself)
     new_run = np.ones(n, dtype=bool)
-    if n > 1:
-        new_run[1:] = ~(_same(child, np.arange(1, n), np.arange(n - 1))
-                        & (start[1:] == start[:-1]))
+    new_run[1:] = ~(_same_as_next(sw["child_id"]) & _same_as_next(sw["start"]))
     run = np.cumsum(new_run)
     if n and np.bincount(run).max() > _LONGEST_RUN:  # (pathological runs: pandas decides)
         return duplicated_rows(sw, ["child_id", "sw_id", "start"], keep="last")
+    worker = text_array(sw["sw_id"].astype("string"))
     dup = np.zeros(n, dtype=bool)
     for k in range(1, n):
         i = np.flatnonzero(run[k:] == run[:-k])  # rows with a row k places on in their run
@@ -161,12 +154,15 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
     return pd.Series(dup, index=sw.index)
 
 
-def _text_cells(s: pd.Series) -> Any:
-    """A text column as one Arrow array."""
-    import pyarrow as pa
-
-    arr = pa.array(s.astype("string").array)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+def _same_as_next(s: pd.Series, missing_equal: bool = True) -> np.ndarray:
+    """Is each cell of a text or date column but the last equal to the next one (see
+    `_same`; a date column in numpy, NaT equal to NaT)?"""
+    n = len(s)
+    if s.dtype.kind == "M":
+        v = s.to_numpy().view(np.int64)
+        return v[:-1] == v[1:]
+    return _same(text_array(s.astype("string")), np.arange(n - 1), np.arange(1, n),
+                 missing_equal)
 
 
 def _same(arr: Any, a: np.ndarray, b: np.ndarray, missing_equal: bool = True) -> np.ndarray:
