@@ -257,5 +257,8 @@ def test_few_candidate_copies_count_missing_and_signed_zero_as_pandas() -> None:
     assert np.flatnonzero(_few_copies(df, list(df), pos, "first")).tolist() == [1, 3]
     assert np.flatnonzero(_few_copies(df, list(df), pos, "last")).tolist() == [0, 2]
     assert _few_copies(df, list(df), pos, "first").tolist() == df.duplicated().tolist()
+    # a group number (councils read together) is part of the key: row 1 is in another group
+    grouped = df.assign(g=np.array([0, 1, 0, 0, 0, 0, 0], dtype=np.int64))
+    assert np.flatnonzero(_few_copies(grouped, list(grouped), pos, "first")).tolist() == [3]
     # a column type it does not know is left to pandas
-    assert _few_copies(df.assign(n=np.arange(7)), ["n"], pos, "first") is None
+    assert _few_copies(df.assign(n=np.arange(7.0).astype(object)), ["n"], pos, "first") is None

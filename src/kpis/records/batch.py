@@ -37,6 +37,7 @@ from kpis.records.readers import (
     ReadResult,
     council_dirs,
     read_council,
+    read_councils,
 )
 
 
@@ -136,56 +137,104 @@ class _Keyed:
     value: object
 
 
-def _council_task(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
                   latest_only: bool, postcodes: Path | None = None,
                   cache_dir: Path | None = None, code: str = "",
-                  ) -> CouncilResult | pd.Timestamp | None | _Keyed:
-    """Read one council and compute its figures (or, with `latest_only`, just its latest date).
+                  ) -> list[CouncilResult | pd.Timestamp | None | _Keyed]:
+    """Read a batch of councils (`_batches`) and compute each one's figures (or, with
+    `latest_only`, just its latest date); a result per council, in order.
 
     With `cache_dir`, a council whose key is there is not read or computed again
     (kpis.records.cache); its result says so (`account["reused"]`) and comes wrapped with its
     key (`_Keyed`, unwrapped by `_run`).
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
-    if cache_dir is None:
-        return _council_work(path, me, levels, latest_only, postcodes)
-    t0 = time.perf_counter()
-    key = cache.council_key(path, {"months": None if me is None else list(me.strftime("%Y-%m")),
-                                   "levels": levels, "latest_only": latest_only,
-                                   "postcodes": postcodes, "code": code})
-    hit = cache.load(cache_dir, key)
-    if isinstance(hit, CouncilResult) and not latest_only:
-        hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
-        hit.account = {**hit.account, "reused": True}
-        return _Keyed(key, hit)
-    if isinstance(hit, dict) and latest_only and "latest" in hit:
-        return _Keyed(key, hit["latest"])
-    out = _council_work(path, me, levels, latest_only, postcodes)
-    if isinstance(out, CouncilResult):
-        out.account = {**out.account, "reused": False}
-        cache.store(cache_dir, key, out)
-    else:
-        cache.store(cache_dir, key, {"latest": out})
-    return _Keyed(key, out)
+    out: list[CouncilResult | pd.Timestamp | None | _Keyed | None] = [None] * len(paths)
+    keys: dict[int, str] = {}
+    for i, path in enumerate(paths):
+        if cache_dir is None:
+            continue
+        t0 = time.perf_counter()
+        keys[i] = key = cache.council_key(path, {
+            "months": None if me is None else list(me.strftime("%Y-%m")), "levels": levels,
+            "latest_only": latest_only, "postcodes": postcodes, "code": code})
+        hit = cache.load(cache_dir, key)
+        if isinstance(hit, CouncilResult) and not latest_only:
+            hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
+            hit.account = {**hit.account, "reused": True}
+            out[i] = _Keyed(key, hit)
+        elif isinstance(hit, dict) and latest_only and "latest" in hit:
+            out[i] = _Keyed(key, hit["latest"])
+    todo = [i for i in range(len(paths)) if out[i] is None]
+    done = _council_work([paths[i] for i in todo], me, levels, latest_only, postcodes)
+    for i, got in zip(todo, done, strict=True):
+        if cache_dir is None:
+            out[i] = got
+            continue
+        if isinstance(got, CouncilResult):
+            got.account = {**got.account, "reused": False}
+            cache.store(cache_dir, keys[i], got)
+        else:
+            cache.store(cache_dir, keys[i], {"latest": got})
+        out[i] = _Keyed(keys[i], got)
+    return out  # type: ignore[return-value]
 
 
-def _council_work(path: Path, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
                   latest_only: bool, postcodes: Path | None = None
-                  ) -> CouncilResult | pd.Timestamp | None:
-    """`_council_task` without the cache."""
+                  ) -> list[CouncilResult | pd.Timestamp | None]:
+    """`_council_task` without the cache: the councils read together (`read_councils`; the
+    first that cannot be read raises its InputError), then computed one by one. Each council's
+    read time is its share, by rows in, of the batch's."""
     from kpis.records import engine
 
+    if not paths:
+        return []
     t0 = time.perf_counter()
-    r = read_council(path, postcodes=None if latest_only else postcodes)
-    t1 = time.perf_counter()
-    if latest_only:
-        return _latest_date([r])
-    figures = engine.compute(r.records, me, levels=levels)
-    figures, missing = mark_not_computed(figures, r)
-    t2 = time.perf_counter()
-    council = r.records.council
-    return CouncilResult(council, figures, r.quarantine.assign(council=council),
-                         r.repairs.assign(council=council), r.rows_read, t1 - t0, t2 - t1,
-                         _account(r, missing, figures))
+    reads = read_councils(paths, postcodes=None if latest_only else postcodes)
+    for r in reads:
+        if isinstance(r, InputError):
+            raise r
+    read_s = time.perf_counter() - t0
+    rows = [max(r.rows_in, 1) for r in reads]  # type: ignore[union-attr]
+    out: list[CouncilResult | pd.Timestamp | None] = []
+    for k, r in enumerate(reads):
+        assert isinstance(r, ReadResult)
+        reads[k] = None  # type: ignore[call-overload]  # (free each council once computed)
+        if latest_only:
+            out.append(_latest_date([r]))
+            continue
+        t1 = time.perf_counter()
+        figures = engine.compute(r.records, me, levels=levels)
+        figures, missing = mark_not_computed(figures, r)
+        council = r.records.council
+        out.append(CouncilResult(council, figures, r.quarantine.assign(council=council),
+                                 r.repairs.assign(council=council), r.rows_read,
+                                 read_s * rows[k] / sum(rows), time.perf_counter() - t1,
+                                 _account(r, missing, figures)))
+    return out
+
+
+#: councils are read in batches of about this many bytes of files (`_batches`)
+BATCH_BYTES = 32 << 20
+
+
+def _batches(dirs: list[Path], jobs: int) -> list[list[Path]]:
+    """Councils in order, in batches of consecutive ones up to `BATCH_BYTES` of files (a
+    larger council alone); with several jobs, at most an eighth of the work per job in a
+    batch, so the workers finish together."""
+    from kpis.records.readers.discover import data_files
+
+    sizes = [sum(f.stat().st_size for f in data_files(d)) for d in dirs]
+    cap = BATCH_BYTES if jobs == 1 else min(BATCH_BYTES, sum(sizes) // (8 * jobs))
+    out: list[list[Path]] = []
+    size = cap + 1
+    for d, n in zip(dirs, sizes, strict=True):
+        if size + n > cap:
+            out.append([])
+            size = 0
+        out[-1].append(d)
+        size += n
+    return out
 
 
 def _inputs() -> dict:
@@ -295,18 +344,18 @@ def _run_tasks(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None,
         code = cache.code_digest()
     task = partial(_council_task, me=me, levels=levels, latest_only=latest_only,
                    postcodes=postcodes, cache_dir=cache_dir, code=code)
+    batches = _batches(dirs, jobs)
     if jobs == 1:
-        for p in dirs:
-            out = task(p)
-            yield out
+        for b in batches:
+            yield from task(b)
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    # map() keeps input order; chunksize 1 balances councils of different sizes
+    # map() keeps input order; chunksize 1 balances batches of different sizes
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
     try:
-        for out in pool.map(task, dirs, chunksize=1):
-            yield out
+        for out in pool.map(task, batches, chunksize=1):
+            yield from out
     except BaseException:  # Ctrl-C, SIGTERM, an error: stop the workers now (kpis.stopping)
         from kpis import stopping
 

@@ -26,7 +26,7 @@ InputError (exit code 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +37,14 @@ from kpis.errors import InputError
 from kpis.records.readers.audits import clean_audits
 from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
-from kpis.records.readers.discover import data_files, find_sources, is_data_file
+from kpis.records.readers.discover import Found, data_files, find_sources, is_data_file
 from kpis.records.readers.extracts import date_sources
-from kpis.records.readers.frame import build_table
+from kpis.records.readers.frame import Built, build_tables
 from kpis.records.readers.parsing import (
     CONFLICT,
     QUARANTINE_COLUMNS,
     REPAIR_COLUMNS,
+    Source,
     concat,
     empty_quarantine,
     empty_repairs,
@@ -55,8 +56,8 @@ from kpis.records.readers.parsing import (
 from kpis.records.readers.ssda903 import dedupe_allocations, repair_episodes
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, FLOAT_COLUMNS, ID_COLUMNS, Records, empty
 
-__all__ = ["ReadResult", "read_council", "read_input", "is_council_dir", "council_dirs",
-           "repair_episodes", "QUARANTINE_COLUMNS", "REPAIR_COLUMNS"]
+__all__ = ["ReadResult", "read_council", "read_councils", "read_input", "is_council_dir",
+           "council_dirs", "repair_episodes", "QUARANTINE_COLUMNS", "REPAIR_COLUMNS"]
 
 # table -> (start, end) fields checked for "end before start"
 END_PAIRS = {"assessments": ("start_date", "auth_date"), "cp_plans": ("start_date", "end_date"),
@@ -200,38 +201,90 @@ def read_council(path: Path, name: str | None = None,
     `postcodes:`); without one, a centroid file inside the council folder is used if there is
     one (kpis.records.readers.postcodes). It is not a council file: it is not counted in the
     rows in/read accounting; the run summary says what it placed and what it could not."""
-    path = Path(path)
+    (got,) = read_councils([path], [name], [extract_dates], postcodes)
+    if isinstance(got, InputError):
+        raise got
+    return got
+
+
+def read_councils(paths: Sequence[Path], names: Sequence[str | None] | None = None,
+                  extract_dates: Sequence[Mapping[str, pd.Timestamp] | None] | None = None,
+                  postcodes: Path | None = None) -> list[ReadResult | InputError]:
+    """`read_council` of several councils at once: each council's result, or the InputError
+    reading it alone raises. Every table is parsed and checked for all of them together
+    (`frame.build_tables`), so a batch of small councils pays the per-table cost once (issue
+    15); each council's records, quarantine, repairs and notes are what reading it alone gives.
+    """
+    n = len(paths)
+    names = list(names) if names is not None else [None] * n
+    given = list(extract_dates) if extract_dates is not None else [None] * n
+    specs = table_specs()
+    out: list[ReadResult | InputError | None] = [None] * n
+    found: dict[int, tuple[Found, dict[str, list[Source]], list[str]]] = {}
+    for i, path in enumerate(paths):
+        try:
+            found[i] = _sources(Path(path), given[i], specs)
+        except InputError as err:
+            out[i] = err
+    built: dict[int, dict[str, Built | InputError]] = {i: {} for i in found}
+    for table in dict.fromkeys(t for i in found for t in found[i][1]):  # (in order found)
+        have = [i for i in found if table in found[i][1]]
+        res = build_tables([found[i][1][table] for i in have], specs[table]["spec"],
+                           END_PAIRS.get(table),
+                           duplicates="repair" if specs[table]["group"] == "ssda903"
+                           else "quarantine",
+                           dedupe_on=["child_id", "sex", "dob"] if table == "header" else None)
+        for i, r in zip(have, res, strict=True):
+            built[i][table] = r
+    for i, (got, sources, notes) in found.items():
+        try:
+            out[i] = _assemble(Path(paths[i]), names[i], got, sources, notes, built[i], specs,
+                               postcodes)
+        except InputError as err:
+            out[i] = err
+    return out  # type: ignore[return-value]
+
+
+def _sources(path: Path, extract_dates: Mapping[str, pd.Timestamp] | None,
+             specs: dict) -> tuple[Found, dict[str, list[Source]], list[str]]:
+    """A council folder's sources by table (monthly Annex A extracts dated), and notes."""
     if not path.is_dir():
         raise InputError(path, "input directory not found")
     found = find_sources(path)
-    specs = table_specs()
     if not found.sources:
         raise InputError(path, "no usable data: no Annex A list, SSDA903 table or workforce "
                                "file found (" + ("; ".join(found.notes[:3]) or "no files")
                          + ")")
     notes = list(found.notes)
+    sources: dict[str, list[Source]] = {}
+    for table, srcs in found.sources.items():
+        t = specs[table]
+        # monthly extracts: each dated by its file (or config); list 11 (adopters) has no
+        # child columns, so no extract date column either: read as it is
+        if t["group"] == "annex_a" and "extract_date" in t["spec"]:
+            srcs, more = date_sources(srcs, t["spec"]["extract_date"]["names"], path,
+                                      extract_dates)
+            notes += [f"{table}: {n}" for n in more]
+        sources[table] = srcs
+    return found, sources, notes
+
+
+def _assemble(path: Path, name: str | None, found: Found, by_table: dict[str, list[Source]],
+              notes: list[str], built: dict[str, Built | InputError], specs: dict,
+              postcodes: Path | None) -> ReadResult:
+    """One council's tables as built -> its ReadResult (`read_council`, after parsing)."""
     tables: dict[str, pd.DataFrame] = {}
     qs: list[pd.DataFrame] = []
     rs: list[pd.DataFrame] = []
     rows_in = blank = 0
-    for table, sources in found.sources.items():
-        t = specs[table]
-        mode = "repair" if t["group"] == "ssda903" else "quarantine"
-        dedupe_on = ["child_id", "sex", "dob"] if table == "header" else None
-        # monthly extracts: each dated by its file (or config); list 11 (adopters) has no
-        # child columns, so no extract date column either: read as it is
-        if t["group"] == "annex_a" and "extract_date" in t["spec"]:
-            sources, more = date_sources(sources, t["spec"]["extract_date"]["names"], path,
-                                         extract_dates)
-            notes += [f"{table}: {n}" for n in more]
-        try:
-            df, q, r = build_table(sources, t["spec"], END_PAIRS.get(table), duplicates=mode,
-                                   dedupe_on=dedupe_on)
-        except InputError as err:
-            if t["used"]:
-                raise
-            notes.append(f"{table} not read (no indicator needs it yet): {err}")
+    for table, sources in by_table.items():
+        got = built[table]
+        if isinstance(got, InputError):
+            if specs[table]["used"]:
+                raise got
+            notes.append(f"{table} not read (no indicator needs it yet): {got}")
             continue
+        df, q, r = got
         rows_in += sum(len(s.frame) + s.blank_rows for s in sources)
         blank += sum(s.blank_rows for s in sources)
         tables[table] = df

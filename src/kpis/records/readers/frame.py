@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpis.errors import InputError
 from kpis.records.readers.arrow_text import arrow_bytes, fixed_dates, text_array
 from kpis.records.readers.parsing import (
     BAD_DATE,
@@ -207,33 +208,44 @@ def _parse_distinct(raw: pd.Series, kind: str, field: str, fspec: dict[str, Any]
 
 
 def parse_frame(
-    frame: pd.DataFrame, headers: dict[str, str], spec: dict[str, dict[str, Any]],
-    file: str, sheet: str,
+    frame: pd.DataFrame, src: np.ndarray, headers: list[dict[str, str]],
+    spec: dict[str, dict[str, Any]], files: list[str], sheets: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Parse every mapped field by its `type`; rows with any unusable cell go to the quarantine
     (one quarantine row per data row: the first problem found, in column order).
+
+    `frame`: mapped sources stacked (`build_tables`); row i is from source `src[i]` (its file,
+    sheet, headers as found at that place in `files`, `sheets`, `headers`). Each parser is a
+    function of the cell alone: a row gets what parsing its source alone gives.
 
     Placeholder dates (31/12/9999, 01/01/1900; see `parse_dates_full`): in an end, event or
     birth date they mean "none" - the cell is read as missing and a repair is logged; in a start
     date the row is quarantined. FTE (`type: fte`) outside (0, 1.5] is quarantined; a census
     leaver's FTE 0 is replaced by FTE30 when that is in range (repair logged).
-    Returns (parsed rows, quarantine, repairs)."""
+    Returns (parsed rows, quarantine, repairs), each with a `_src` column (the source number);
+    repairs by source, then field."""
     codes = load_yaml("codes.yml")["codes"]
     out: dict[str, pd.Series] = {}
     flagged = np.zeros(len(frame), dtype=bool)
-    problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, reason, column, value)
+    problems: list[tuple[np.ndarray, str, np.ndarray, pd.Series]] = []  # (rows, reason,
+    repairs: list[pd.DataFrame] = []  # column as found, value)
     id_field = next((f for f, fs in spec.items() if f == "child_id" or fs.get("id")), None)
-    repairs: list[pd.DataFrame] = [empty_repairs()]
-    prefix = file.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sheet}]" if sheet else "")
+    prefix = np.array([f.replace("\\", "/").rsplit("/", 1)[-1] + (f" [{sh}]" if sh else "")
+                       for f, sh in zip(files, sheets, strict=True)], dtype=object)
 
     def where(mask: np.ndarray) -> pd.Series:
-        return prefix + " row " + frame.loc[mask, "_row"].astype("string")
+        return (pd.Series(prefix[src[mask]], index=frame.index[mask], dtype="string")
+                + " row " + frame.loc[mask, "_row"].astype("string"))
+
+    def header(field: str) -> np.ndarray:  # each source's heading of `field`
+        return np.array([h[field] for h in headers], dtype=object)
 
     def flag(mask: pd.Series, why: str, field: str) -> None:
         new = np.asarray(mask, dtype=bool) & ~flagged
         if new.any():
             flagged[new] = True
-            problems.append((new, why, headers[field], _text(frame.loc[new, field]).fillna("")))
+            problems.append((new, why, header(field)[src[new]],
+                             _text(frame.loc[new, field]).fillna("")))
 
     def repair(mask: pd.Series, action: str, detail: pd.Series) -> None:
         m = np.asarray(mask, dtype=bool)
@@ -241,7 +253,7 @@ def parse_frame(
             repairs.append(pd.DataFrame({"child_id": ids[m].astype("string"),
                                          "action": action,
                                          "detail": (where(m) + ": " + detail[m])
-                                         .astype("string")}))
+                                         .astype("string"), "_src": src[m]}))
 
     ids = (parse_field(frame[id_field], "text", id_field, spec[id_field], codes)[0]
            if id_field else pd.Series("", index=frame.index))
@@ -270,8 +282,9 @@ def parse_frame(
                 if fspec.get("kind") == "start":
                     flag(sent, PLACEHOLDER_DATE, field)
                 else:
+                    named = pd.Series(header(field)[src], index=frame.index, dtype="string")
                     repair(sent & ~flagged, "placeholder_date_blank",
-                           headers[field] + " " + _text(raw).fillna("") + " read as blank"
+                           named + " " + _text(raw).fillna("") + " read as blank"
                            + (" (open)" if fspec.get("kind") == "end" else ""))
             if fspec.get("required") and not fspec.get("optional_value"):
                 flag(parsed.isna() & ~bad & ~sent, MISSING_DATE, field)
@@ -285,24 +298,43 @@ def parse_frame(
             flag(bad, UNKNOWN_CODE, field)
         out[field] = parsed
     out["_row"] = frame["_row"]
-    if len(frame):  # the text columns `df[c] = file` gives, made in Arrow at once (issue 15)
-        out["_file"], out["_sheet"] = _const_text(file, len(frame)), _const_text(sheet, len(frame))
-    parsed_frame = pd.DataFrame(out, index=frame.index, copy=False)  # copy-on-write columns
-    if not len(frame):
-        parsed_frame["_file"] = file
-        parsed_frame["_sheet"] = sheet
+    parsed_frame = _with_sources(out, frame.index, src, files, sheets)
     any_bad = bool(flagged.any())
     return (parsed_frame.loc[~flagged] if any_bad else parsed_frame,
-            _quarantine(frame, flagged, problems, file, sheet),
-            _drop_repairs_on_bad_rows(repairs, where(flagged) if any_bad else None))
+            _quarantine(frame, src, flagged, problems, files, sheets),
+            _drop_repairs_on_bad_rows(repairs, src[flagged],
+                                      where(flagged) if any_bad else None))
 
 
-def _quarantine(frame: pd.DataFrame, flagged: np.ndarray,
-                problems: list[tuple[np.ndarray, str, str, pd.Series]], file: str,
-                sheet: str) -> pd.DataFrame:
+def _with_sources(out: dict[str, pd.Series], index: pd.Index, src: np.ndarray,
+                  files: list[str], sheets: list[str]) -> pd.DataFrame:
+    """The parsed fields, then `_file`, `_sheet` (each row's source's) and `_src`."""
+    if len(index):  # the text columns `df[c] = file` gives, made in Arrow at once (issue 15)
+        out["_file"], out["_sheet"] = _per_source(files, src), _per_source(sheets, src)
+    parsed = pd.DataFrame(out, index=index, copy=False)  # copy-on-write columns
+    if not len(index):
+        parsed["_file"] = files[0] if files else ""
+        parsed["_sheet"] = sheets[0] if sheets else ""
+    parsed["_src"] = src
+    return parsed
+
+
+def _per_source(names: list[str], src: np.ndarray) -> Any:
+    """Each row's source's name, as the text column `df[c] = name` gives ("str")."""
+    if len(names) == 1:
+        return _const_text(names[0], len(src))
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.array(names, pa.large_string()).take(src),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _quarantine(frame: pd.DataFrame, src: np.ndarray, flagged: np.ndarray,
+                problems: list[tuple[np.ndarray, str, np.ndarray, pd.Series]],
+                files: list[str], sheets: list[str]) -> pd.DataFrame:
     """One quarantine row per flagged row, in row order: its first problem."""
     if not flagged.any():
-        return empty_quarantine()
+        return empty_quarantine().assign(_src=np.zeros(0, dtype=np.int64))
     column = np.full(len(frame), None, dtype=object)
     reason = column.copy()
     value = column.copy()
@@ -310,69 +342,137 @@ def _quarantine(frame: pd.DataFrame, flagged: np.ndarray,
         reason[rows] = why
         column[rows] = col
         value[rows] = val.to_numpy(dtype=object)
+    at = src[flagged]
     return pd.DataFrame({
-        "file": file, "sheet": sheet, "row": frame.loc[flagged, "_row"].astype("int64"),
+        "file": np.array(files, dtype=object)[at], "sheet": np.array(sheets, dtype=object)[at],
+        "row": frame.loc[flagged, "_row"].astype("int64"),
         "column": pd.array(column[flagged], dtype="string"),
         "value": pd.array(value[flagged], dtype="string"),
-        "reason": pd.array(reason[flagged], dtype="string"),
+        "reason": pd.array(reason[flagged], dtype="string"), "_src": at,
     }, index=frame.index[flagged])
 
 
-def _drop_repairs_on_bad_rows(repairs: list[pd.DataFrame], bad_where: pd.Series | None,
-                              ) -> pd.DataFrame:
-    """A repair on a row that is quarantined anyway is not a repair."""
-    rep = pd.concat(repairs, ignore_index=True)
+def _drop_repairs_on_bad_rows(repairs: list[pd.DataFrame], bad_src: np.ndarray,
+                              bad_where: pd.Series | None) -> pd.DataFrame:
+    """A repair on a row that is quarantined anyway is not a repair (rows of the same source
+    only: two councils' files may have the same name). The repairs in source order."""
+    rep = pd.concat([empty_repairs().assign(_src=np.zeros(0, dtype=np.int64)), *repairs],
+                    ignore_index=True)
     if len(rep) > 0 and bad_where is not None:
-        rep = rep[~rep["detail"].str.split(": ", n=1).str[0].isin(set(bad_where.tolist()))]
+        at = rep["_src"].astype("string") + "|" + rep["detail"].str.split(": ", n=1).str[0]
+        bad = pd.Series(bad_src, dtype="string") + "|" + bad_where.reset_index(drop=True)
+        rep = rep[~at.isin(set(bad.tolist()))]
+    if len(repairs) > 1:
+        rep = rep.sort_values("_src", kind="stable")
     return rep.reset_index(drop=True)
 
 
-def build_table(
-    sources: list[Source], spec: dict[str, dict[str, Any]],
+Built = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def build_tables(
+    groups: list[list[Source]], spec: dict[str, dict[str, Any]],
     end_pair: tuple[str, str] | None = None, duplicates: str = "quarantine",
     dedupe_on: list[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Map, parse and check every source of one table; concatenate.
+) -> list[Built | InputError]:
+    """Map, parse and check every source of one table, for each group of sources (one
+    council's); each group's sources concatenated, in order.
 
     - cells that cannot be read -> quarantine (see `parse_frame`);
     - `end_pair` (start field, end field): end before start -> quarantine;
-    - exact duplicates (same values in every mapped field, after parsing, so '01/02/2020' and
-      '2020-02-01' are the same): `duplicates="quarantine"` puts the later copies in the
-      quarantine (Annex A, workforce); `"repair"` drops them and logs a repair
+    - exact duplicates within a group (same values in every mapped field, after parsing, so
+      '01/02/2020' and '2020-02-01' are the same): `duplicates="quarantine"` puts the later
+      copies in the quarantine (Annex A, workforce); `"repair"` drops them and logs a repair
       (`duplicate_removed`): SSDA903 returns repeat open records year after year.
-    Returns (table with `_file`, `_sheet`, `_row` columns, quarantine, repairs).
+    Returns, for each group, (table with `_file`, `_sheet`, `_row` columns, quarantine,
+    repairs), or the InputError of a source that lacks a required column.
+
+    Groups whose mapped sources have the same column types are parsed and checked together,
+    as one stacked table (`parse_frame`), and split again: a few thousand pandas calls per
+    table are paid once for a batch of councils, not once per council (issue 15). Every step
+    is a function of the row alone, or of the rows of one group (duplicates: the group is part
+    of the key), so each group gets what reading it alone gives.
     """
-    parsed: list[pd.DataFrame] = []
-    quarantine: list[pd.DataFrame] = []
-    pre_repairs: list[pd.DataFrame] = [empty_repairs()]
-    headers_by_file: dict[str, dict[str, str]] = {}
-    for src in sources:
-        frame, headers = map_columns(src, spec)
-        ok, bad, rep = parse_frame(frame, headers, spec, src.file, src.sheet)
-        parsed.append(ok)
-        quarantine.append(bad)
-        pre_repairs.append(rep)
-        headers_by_file[src.file + "|" + src.sheet] = headers
+    out: list[Built | InputError | None] = [None] * len(groups)
+    mapped: dict[int, list[tuple[pd.DataFrame, dict[str, str], Source]]] = {}
+    stacks: dict[tuple[str, ...], list[int]] = {}
+    for g, sources in enumerate(groups):
+        if not sources:  # (nothing to read: the table's fields, no rows)
+            cols = {f: pd.Series(dtype="object") for f in [*spec, "_row", "_file", "_sheet"]}
+            out[g] = (pd.DataFrame(cols), empty_quarantine(), empty_repairs())
+            continue
+        try:
+            mapped[g] = [(*map_columns(s, spec), s) for s in sources]
+        except InputError as err:
+            out[g] = err
+            continue
+        kinds = {tuple(map(str, f.dtypes)) for f, _, _ in mapped[g]}
+        if len(kinds) == 1:  # (a group of mixed column types is parsed source by source)
+            stacks.setdefault(kinds.pop(), []).append(g)
+        else:
+            _check(_parse_each(mapped[g], spec), np.zeros(len(mapped[g]), dtype=np.int64), [g],
+                   spec, end_pair, duplicates, dedupe_on, out)
+    for members in stacks.values():
+        parts = [m for g in members for m in mapped[g]]
+        council = np.repeat(np.arange(len(members)), [len(mapped[g]) for g in members])
+        _check(_parse_stack(parts, spec), council, members, spec, end_pair, duplicates,
+               dedupe_on, out)
+    return out  # type: ignore[return-value]
+
+
+Parsed = tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]
+
+
+def _parse_stack(parts: list[tuple[pd.DataFrame, dict[str, str], Source]],
+                 spec: dict[str, dict[str, Any]]) -> Parsed:
+    """`parse_frame` of mapped sources stacked (source numbers in order)."""
+    frames = [f for f, _, _ in parts]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    src = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    ok, bad, rep = parse_frame(frame, src, [h for _, h, _ in parts], spec,
+                               [s.file for _, _, s in parts], [s.sheet for _, _, s in parts])
+    return ok.reset_index(drop=True), [bad], [rep]
+
+
+def _parse_each(parts: list[tuple[pd.DataFrame, dict[str, str], Source]],
+                spec: dict[str, dict[str, Any]]) -> Parsed:
+    """`parse_frame` source by source (numbered in order), the rows concatenated."""
+    oks, bads, reps = [], [], []
+    for k, part in enumerate(parts):
+        ok, (bad,), (rep,) = _parse_stack([part], spec)
+        oks.append(ok.assign(_src=k))
+        bads.append(bad.assign(_src=k))
+        reps.append(rep.assign(_src=k))
+    return pd.concat(oks, ignore_index=True), bads, reps
+
+
+def _check(parsed: Parsed, council: np.ndarray, members: list[int],
+           spec: dict[str, dict[str, Any]], end_pair: tuple[str, str] | None,
+           duplicates: str, dedupe_on: list[str] | None,
+           out: list[Built | InputError | None]) -> None:
+    """End before start and exact duplicates on parsed rows of the groups `members` (source k
+    of group members[council[k]]), then each group's share into `out`."""
+    df, quarantine, repairs = parsed
     fields = list(spec)
-    if not parsed:
-        cols = {f: pd.Series(dtype="object") for f in fields + ["_row", "_file", "_sheet"]}
-        return pd.DataFrame(cols), empty_quarantine(), concat(pre_repairs, empty_repairs())
-    df = pd.concat(parsed, ignore_index=True)
-    repairs = pre_repairs
     if end_pair is not None and len(df):
         start, end = end_pair
         mask = (df[end] < df[start]).fillna(False).astype(bool)
         if mask.any():
             q = quarantine_rows(df, mask, spec[end]["names"][0], fmt_dates(df.loc[mask, end]),
                                 END_BEFORE_START)
-            quarantine.append(q)
+            quarantine.append(q.assign(_src=df["_src"].to_numpy()[mask.to_numpy()]))
             df = df.loc[~mask]
     key = dedupe_on or fields
-    dup = duplicated_rows(df, key)
+    if len(members) > 1:  # (duplicates are within a council)
+        dup = duplicated_rows(df.assign(_council=council[df["_src"].to_numpy()]),
+                              [*key, "_council"])
+    else:
+        dup = duplicated_rows(df, key)
     if dup.any():
         if duplicates == "quarantine":
-            quarantine.append(quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
-                                              else df[fields[0]], DUPLICATE))
+            q = quarantine_rows(df, dup, "(all)", df["child_id"] if "child_id" in df
+                                else df[fields[0]], DUPLICATE)
+            quarantine.append(q.assign(_src=df["_src"].to_numpy()[dup.to_numpy()]))
         else:
             d = df.loc[dup]
             repairs.append(pd.DataFrame({
@@ -380,7 +480,25 @@ def build_table(
                 "detail": ("exact duplicate in "
                            + d["_file"].str.replace(r".*[/\\]", "", regex=True)
                            + " row " + d["_row"].astype("string")),
+                "_src": d["_src"],
             }))
         df = df.loc[~dup]
-    q = concat(quarantine, empty_quarantine())
-    return df.reset_index(drop=True), q, concat(repairs, empty_repairs())
+    df = df.reset_index(drop=True)
+    rows = _shares(df.pop("_src").to_numpy(), council, len(members))
+    qs = [(p.drop(columns="_src"), _shares(p["_src"].to_numpy(), council, len(members)))
+          for p in quarantine if len(p)]
+    rs = [(p.drop(columns="_src"), _shares(p["_src"].to_numpy(), council, len(members)))
+          for p in repairs if len(p)]
+    one = len(members) == 1
+    for i, g in enumerate(members):
+        part = df if one else df.iloc[rows[i]:rows[i + 1]].reset_index(drop=True)
+        out[g] = (part,
+                  concat([p.iloc[b[i]:b[i + 1]] for p, b in qs if b[i + 1] > b[i]],
+                         empty_quarantine()),
+                  concat([p.iloc[b[i]:b[i + 1]] for p, b in rs if b[i + 1] > b[i]],
+                         empty_repairs()))
+
+
+def _shares(src: np.ndarray, council: np.ndarray, n: int) -> np.ndarray:
+    """Where each group's rows start and end (rows in group order)."""
+    return np.searchsorted(council[src], np.arange(n + 1))

@@ -443,13 +443,15 @@ def quarantine_rows(df: pd.DataFrame, mask: pd.Series, column: str, value: pd.Se
 
 
 def _row_hash(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Rows' dates and floats hashed together in numpy: cells pandas counts as equal (NaT with
-    NaT, NaN with NaN, 0.0 with -0.0) hash alike."""
+    """Rows' dates, floats and integers hashed together in numpy: cells pandas counts as equal
+    (NaT with NaT, NaN with NaN, 0.0 with -0.0) hash alike."""
     h = np.zeros(len(df), dtype=np.uint64)
     for k, c in enumerate(cols):
         s = df[c]
         if s.dtype == "datetime64[ns]":
             v = s.to_numpy().view(np.int64)
+        elif s.dtype == np.int64:  # (a group number: `frame.build_tables`)
+            v = s.to_numpy()
         else:  # float64
             x = s.to_numpy()
             v = np.where(np.isnan(x), np.nan, x + 0.0).view(np.int64)
@@ -471,8 +473,9 @@ def duplicated_rows(df: pd.DataFrame, key: list[str], keep: str = "first") -> pd
     if len(df) < 1000:
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     dtypes = dict(zip(df.columns, df.dtypes, strict=True))  # (df[c] builds a Series)
-    cheap = [c for c in key if dtypes[c] == "datetime64[ns]" or dtypes[c] == np.float64]
-    if not cheap or len(cheap) == len(key):
+    cheap = [c for c in key if dtypes[c] == "datetime64[ns]" or dtypes[c] == np.float64
+             or dtypes[c] == np.int64]
+    if all(dtypes[c] == np.int64 for c in cheap) or len(cheap) == len(key):
         return df.duplicated(subset=key, keep=keep)  # type: ignore[arg-type]
     cand = _repeated(_row_hash(df, cheap))
     out = np.zeros(len(df), dtype=bool)
@@ -502,6 +505,8 @@ def _few_copies(df: pd.DataFrame, key: list[str], pos: np.ndarray,
         elif s.dtype == np.float64:
             x = s.to_numpy()[pos] + 0.0
             cols.append(np.where(np.isnan(x), None, x).tolist())
+        elif s.dtype == np.int64:
+            cols.append(s.to_numpy()[pos].tolist())
         elif isinstance(s.dtype, (pd.StringDtype, pd.BooleanDtype)):
             cols.append(s.array.take(pos).to_numpy(dtype=object, na_value=None).tolist())
         else:
