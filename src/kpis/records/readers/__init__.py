@@ -26,7 +26,7 @@ InputError (exit code 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,7 @@ from kpis.records.readers.parsing import (
     norm,
     quarantine_rows,
 )
-from kpis.records.readers.ssda903 import dedupe_allocations, repair_episodes
+from kpis.records.readers.ssda903 import GROUP, dedupe_allocations, repair_episodes
 from kpis.records.tables import BOOL_COLUMNS, COLUMNS, FLOAT_COLUMNS, ID_COLUMNS, Records, empty
 
 __all__ = ["ReadResult", "read_council", "read_councils", "read_input", "is_council_dir",
@@ -236,10 +236,18 @@ def read_councils(paths: Sequence[Path], names: Sequence[str | None] | None = No
                            dedupe_on=["child_id", "sex", "dob"] if table == "header" else None)
         for i, r in zip(have, res, strict=True):
             built[i][table] = r
+    readings: dict[int, _Reading] = {}
     for i, (got, sources, notes) in found.items():
         try:
-            out[i] = _assemble(Path(paths[i]), names[i], got, sources, notes, built[i], specs,
-                               postcodes)
+            readings[i] = _tables(Path(paths[i]), names[i], got, sources, notes, built[i],
+                                  specs)
+        except InputError as err:
+            out[i] = err
+    for table, repair in (("episodes", repair_episodes), ("sw_episodes", dedupe_allocations)):
+        _repair_together(list(readings.values()), table, repair)
+    for i, reading in readings.items():
+        try:
+            out[i] = _records(reading, specs, postcodes)
         except InputError as err:
             out[i] = err
     return out  # type: ignore[return-value]
@@ -269,10 +277,28 @@ def _sources(path: Path, extract_dates: Mapping[str, pd.Timestamp] | None,
     return found, sources, notes
 
 
-def _assemble(path: Path, name: str | None, found: Found, by_table: dict[str, list[Source]],
-              notes: list[str], built: dict[str, Built | InputError], specs: dict,
-              postcodes: Path | None) -> ReadResult:
-    """One council's tables as built -> its ReadResult (`read_council`, after parsing)."""
+@dataclass
+class _Reading:
+    """A council part read: its tables (dated and checked), quarantine and repairs so far,
+    notes and accounting; `repaired`: its episodes and allocations once repaired."""
+
+    path: Path
+    name: str | None
+    found: Found
+    tables: dict[str, pd.DataFrame]
+    qs: list[pd.DataFrame]
+    rs: list[pd.DataFrame]
+    notes: list[str]
+    rows_in: int
+    blank: int
+    extract: pd.Timestamp | None
+    repaired: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _tables(path: Path, name: str | None, found: Found, by_table: dict[str, list[Source]],
+            notes: list[str], built: dict[str, Built | InputError], specs: dict) -> _Reading:
+    """One council's tables as built, checked against each other and dated (`read_council`,
+    after parsing, before the 903 repairs)."""
     tables: dict[str, pd.DataFrame] = {}
     qs: list[pd.DataFrame] = []
     rs: list[pd.DataFrame] = []
@@ -300,20 +326,57 @@ def _assemble(path: Path, name: str | None, found: Found, by_table: dict[str, li
     tables, q, r = apply_extract_date(tables, specs, extract)
     qs.append(q)
     rs.append(r)
-    episodes = tables.get("episodes")
-    if episodes is not None and len(episodes):
-        episodes, r_ep = repair_episodes(episodes)
-        rs.append(r_ep)
-    sw = tables.get("sw_episodes")
-    if sw is not None and len(sw):
-        sw, r_sw = dedupe_allocations(sw)
-        rs.append(r_sw)
+    return _Reading(path, name, found, tables, qs, rs, notes, rows_in, blank, extract)
+
+
+Repair = Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def _repair_together(readings: list[_Reading], table: str, repair: Repair) -> None:
+    """`repair` (repair_episodes, dedupe_allocations) of each council's `table`, into its
+    `repaired` and its repairs log: councils whose tables have the same columns and types at
+    once (a `_group` column numbers them; see repair_episodes), the others one by one."""
+    have = [r for r in readings if table in r.tables and len(r.tables[table])]
+    kinds: dict[tuple[str, ...], list[_Reading]] = {}
+    for r in have:
+        df = r.tables[table]
+        kinds.setdefault(tuple(map(str, df.columns)) + tuple(map(str, df.dtypes)),
+                         []).append(r)
+    for members in kinds.values():
+        if len(members) == 1:
+            fixed, log = repair(members[0].tables[table])
+            members[0].repaired[table] = fixed
+            members[0].rs.append(log)
+            continue
+        frames = [r.tables[table] for r in members]
+        stacked = pd.concat(frames, ignore_index=True)
+        stacked[GROUP] = np.repeat(np.arange(len(frames), dtype=np.int64),
+                                   [len(f) for f in frames])
+        fixed, log = repair(stacked)
+        log = log.sort_values(GROUP, kind="stable")  # (each council's, in the order logged)
+        at = np.searchsorted(fixed[GROUP].to_numpy(), np.arange(len(frames) + 1))
+        logged = np.searchsorted(log[GROUP].to_numpy(), np.arange(len(frames) + 1))
+        fixed, log = fixed.drop(columns=GROUP), log.drop(columns=GROUP)
+        for k, r in enumerate(members):
+            r.repaired[table] = fixed.iloc[at[k]:at[k + 1]].reset_index(drop=True)
+            r.rs.append(log.iloc[logged[k]:logged[k + 1]].reset_index(drop=True))
+
+
+def _records(reading: _Reading, specs: dict, postcodes: Path | None) -> ReadResult:
+    """A council's ReadResult from its tables (`read_council`, after the 903 repairs)."""
+    path, found, tables, qs, rs = reading.path, reading.found, reading.tables, reading.qs, \
+        reading.rs
+    notes, rows_in, blank, extract = reading.notes, reading.rows_in, reading.blank, \
+        reading.extract
+    episodes = reading.repaired.get("episodes", tables.get("episodes"))
+    sw = reading.repaired.get("sw_episodes", tables.get("sw_episodes"))
     workers, team_notes = _apply_team_map(tables.get("workers"), tables.get("team_map"))
     notes += team_notes
     children = _children([tables.get("header")]
                          + [tables[t] for t in tables
                             if specs[t]["group"] == "annex_a" and "child_id" in tables[t]])
-    records = Records(council=name or path.name, children=_contract(children, "children"))
+    records = Records(council=reading.name or path.name,
+                      children=_contract(children, "children"))
     for t in COLUMNS:
         if t == "children":
             continue

@@ -95,10 +95,8 @@ def read_csv_source(path: Path) -> Source:
     its editor line number (`_sheet_row`). See kpis.records.readers.textcsv."""
     from kpis.records.readers.textcsv import read_text_csv
 
-    t = read_text_csv(Path(path))
-    frame = t.frame  # read_text_csv's own frame: no copy needed
-    frame.insert(0, "_sheet_row", t.lines)
-    return Source(str(path), "", frame, 2, t.blank_rows, t.notes)
+    t = read_text_csv(Path(path), line_column="_sheet_row")
+    return Source(str(path), "", t.frame, 2, t.blank_rows, t.notes)
 
 
 def find_header_row(raw: pd.DataFrame, marker_names: list[str], scan: int = 15) -> int | None:

@@ -42,9 +42,14 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
        S) but REC is missing or ends the period: REC = X1.
     6. `rec_cleared_on_open` - an open episode (no DEC) carrying a REC: REC cleared.
     Episodes are returned sorted by child and DECOM, with repairs as (child_id, action, detail).
+    Several councils' episodes at once (`read_councils`): a `_group` column (int64) numbers
+    each row's council; they are sorted by it first, a child's next episode is within its
+    council, and the repairs carry the column too.
     """
-    ep = sort_rows(ep, ["child_id", "decom", "dec"])
-    logs: list[pd.DataFrame] = [empty_repairs()]
+    grouped = GROUP in ep.columns
+    ep = sort_rows(ep, [GROUP, "child_id", "decom", "dec"] if grouped
+                   else ["child_id", "decom", "dec"])
+    logs: list[pd.DataFrame] = [_empty_log(grouped)]
 
     def log(mask: pd.Series, action: str, detail: Callable[[pd.DataFrame], pd.Series]) -> None:
         """Log the rows of `mask`; `detail` is worked out for those rows only (dates printed
@@ -53,12 +58,13 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             sel = ep.loc[mask]
             logs.append(pd.DataFrame({"child_id": sel["child_id"].astype("string"),
                                       "action": action,
-                                      "detail": detail(sel).astype("string")}))
+                                      "detail": detail(sel).astype("string"),
+                                      **({GROUP: sel[GROUP]} if grouped else {})}))
 
     # sorted by child and DECOM: copies of a (child, DECOM) are neighbours, and so is each
     # episode's next one (what duplicated() and groupby().shift(-1) find, without hashing)
     same = np.zeros(len(ep), dtype=bool)  # (keep the last copy: a row whose next is a copy)
-    same[:-1] = _same_as_next(ep["child_id"]) & _same_as_next(ep["decom"])
+    same[:-1] = _same_as_next(ep["child_id"]) & _same_as_next(ep["decom"]) & _same_group(ep)
     same = pd.Series(same, index=ep.index)
     log(same, "same_decom_resolved", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": dropped copy with DEC " + fmt_dates(e["dec"]))
@@ -66,7 +72,8 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ep["rec"] = ep["rec"].astype("string")
     n = len(ep)
     then = np.full(n, -1)  # the next episode of the same child (a missing id has none)
-    then[:-1] = np.where(_same_as_next(ep["child_id"], missing_equal=False), np.arange(1, n), -1)
+    then[:-1] = np.where(_same_as_next(ep["child_id"], missing_equal=False) & _same_group(ep),
+                         np.arange(1, n), -1)
     decom = ep["decom"].to_numpy()
     nxt = pd.Series(np.where(then >= 0, decom[np.maximum(then, 0)], np.datetime64("NaT", "ns")),
                     index=ep.index)
@@ -115,10 +122,12 @@ def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     per (child, worker, start). Copies that differ only in their end date (an open copy from an
     earlier extract and the closed one) keep the latest end - a closed allocation beats an open
     one - and each dropped copy is logged (`duplicate_allocation_resolved`); exact copies were
-    merged already (`duplicate_removed`)."""
-    sw = sort_rows(sw, ["child_id", "start", "end"])
+    merged already (`duplicate_removed`). Several councils at once: as `repair_episodes`."""
+    grouped = GROUP in sw.columns
+    sw = sort_rows(sw, [GROUP, "child_id", "start", "end"] if grouped
+                   else ["child_id", "start", "end"])
     dup = _later_copies(sw)
-    log = empty_repairs()
+    log = _empty_log(grouped)
     if dup.any():
         d = sw.loc[dup]
         log = pd.DataFrame({
@@ -126,7 +135,8 @@ def dedupe_allocations(sw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             "action": "duplicate_allocation_resolved",
             "detail": ("worker " + d["sw_id"].astype("string") + " from "
                        + fmt_dates(d["start"]) + ": dropped copy ending "
-                       + fmt_dates(d["end"]) + ", kept the later end").astype("string")})
+                       + fmt_dates(d["end"]) + ", kept the later end").astype("string"),
+            **({GROUP: d[GROUP]} if grouped else {})})
     return sw.loc[~dup].reset_index(drop=True), log.reset_index(drop=True)
 
 
@@ -140,10 +150,12 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
     a few rows long); missing equals missing, as in pandas. No hashing of the whole table."""
     n = len(sw)
     new_run = np.ones(n, dtype=bool)
-    new_run[1:] = ~(_same_as_next(sw["child_id"]) & _same_as_next(sw["start"]))
+    new_run[1:] = ~(_same_as_next(sw["child_id"]) & _same_as_next(sw["start"])
+                    & _same_group(sw))
     run = np.cumsum(new_run)
     if n and np.bincount(run).max() > _LONGEST_RUN:  # (pathological runs: pandas decides)
-        return duplicated_rows(sw, ["child_id", "sw_id", "start"], keep="last")
+        return duplicated_rows(sw, ["child_id", "sw_id", "start"]
+                               + ([GROUP] if GROUP in sw.columns else []), keep="last")
     worker = text_array(sw["sw_id"].astype("string"))
     dup = np.zeros(n, dtype=bool)
     for k in range(1, n):
@@ -154,11 +166,25 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
     return pd.Series(dup, index=sw.index)
 
 
+#: the council number of a row when several councils are repaired at once
+GROUP = "_group"
+
+
+def _same_group(df: pd.DataFrame) -> np.ndarray | bool:
+    """Is each row but the last of the same council as the next one (True: one council)?"""
+    return _same_as_next(df[GROUP]) if GROUP in df.columns else True
+
+
+def _empty_log(grouped: bool) -> pd.DataFrame:
+    return empty_repairs().assign(**{GROUP: np.zeros(0, dtype=np.int64)}) if grouped \
+        else empty_repairs()
+
+
 def _same_as_next(s: pd.Series, missing_equal: bool = True) -> np.ndarray:
     """Is each cell of a text or date column but the last equal to the next one (see
     `_same`; a date column in numpy, NaT equal to NaT)?"""
     n = len(s)
-    if s.dtype.kind == "M":
+    if s.dtype.kind in "Mi":  # (dates, council numbers)
         v = s.to_numpy().view(np.int64)
         return v[:-1] == v[1:]
     return _same(text_array(s.astype("string")), np.arange(n - 1), np.arange(1, n),

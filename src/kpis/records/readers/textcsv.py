@@ -48,7 +48,8 @@ def detect_encoding(data: bytes) -> str:
         return "latin-1"
 
 
-def _arrow(data: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+def _arrow(data: bytes, header: list[str], line_column: str | None = None,
+           ) -> tuple[pd.DataFrame, np.ndarray, int] | None:
     """pyarrow's CSV reader on the file's bytes, every column as text (it checks the bytes are
     UTF-8), blank rows found and dropped in Arrow before pandas sees the table: (frame, editor
     line of each row, blank rows). None whenever pandas should read the file instead."""
@@ -79,6 +80,8 @@ def _arrow(data: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, in
         keep[blank] = False
         table = table.filter(pa.array(keep))
         lines = lines[keep]
+    if line_column is not None:  # (in Arrow: cheaper than inserting into the frame after)
+        table = table.add_column(0, line_column, pa.array(lines, pa.int64()))
     # no nulls (strings_can_be_null=False): the text dtype pandas' read_csv(dtype=str) gives
     return table.to_pandas(types_mapper={pa.large_string(): _STR}.get), lines, len(blank)
 
@@ -99,9 +102,10 @@ def _arrow_blank_rows(table: object) -> np.ndarray:
     return np.zeros(0, dtype=np.int64) if idx is None else idx
 
 
-def read_text_csv(path: Path) -> TextCSV:
+def read_text_csv(path: Path, line_column: str | None = None) -> TextCSV:
     """Read a CSV as text (see module docstring). An empty or unparseable file raises
-    InputError naming the file."""
+    InputError naming the file. `line_column`: the frame's first column, named so, holds each
+    row's editor line (an int64 column, as `lines`)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -115,7 +119,7 @@ def read_text_csv(path: Path) -> TextCSV:
         header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"))), [])
     except UnicodeDecodeError:
         header = []
-    arrow = _arrow(data, header) if header else None
+    arrow = _arrow(data, header, line_column) if header and line_column not in header else None
     if arrow is not None:
         frame, lines, n_blank = arrow
         return TextCSV(frame, lines, n_blank, "utf-8", [])
@@ -144,6 +148,8 @@ def read_text_csv(path: Path) -> TextCSV:
     if n_blank:
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
+    if line_column is not None:
+        frame.insert(0, line_column, lines)
     return TextCSV(frame, lines, n_blank, enc, notes)
 
 
