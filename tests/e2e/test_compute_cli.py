@@ -115,13 +115,18 @@ def test_jobs_2_gives_identical_output(three_councils: Path, tmp_path: Path,
     assert len(one.figures) and len(one.repairs)
 
 
-def test_jobs_2_input_error_keeps_location(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_input_error_keeps_location(tmp_path: Path, jobs: int) -> None:
+    """A council that cannot be read stops the run with its own file and column, whether it
+    was read in a worker or in a batch with others (jobs=1: LA1, LA2 and LA3 read together)."""
     make_council(tmp_path / "in" / "LA1")
     annex = {"List_3.csv": f"{CHILD},Referral NFA?\nC1,M,01/02/2010,N\n"}
     make_council(tmp_path / "in" / "LA2", annex=annex)
+    make_council(tmp_path / "in" / "LA3", annex={"List_3.csv": None})
     with pytest.raises(InputError) as err:
-        compute_dir(tmp_path / "in", "2019-06", "2019-06", levels=("council",), jobs=2)
-    assert err.value.column == "Date of referral" and "List_3.csv" in str(err.value.file)
+        compute_dir(tmp_path / "in", "2019-06", "2019-06", levels=("council",), jobs=jobs)
+    assert err.value.column == "Date of referral"
+    assert Path(err.value.file).relative_to(tmp_path).as_posix() == "in/LA2/annex_a/List_3.csv"
 
 
 def test_out_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:

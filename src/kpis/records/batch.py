@@ -377,9 +377,10 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     and computed in `jobs` worker processes (default: one per CPU; 1 = in this process); the
     result is the same, row for row and in the same order (by council), whatever `jobs` is.
     Each worker reads a batch of consecutive councils together (`_batches`, about
-    `BATCH_BYTES` of files; `read_councils`), computes them one by one and returns only figures
-    and logs, so memory holds at most `jobs` batches' records at a time. With --from but no --to, the range runs
-    to the latest date in any council, so councils are read once more first to find it.
+    `BATCH_BYTES` of files; `read_councils`), computes them one by one and returns only
+    figures and logs, so memory holds at most `jobs` batches' records at a time. With --from
+    but no --to, the range runs to the latest date in any council, so councils are read once
+    more first to find it.
 
     `postcodes`: a postcode centroid file used for every council (kpis compute --postcodes);
     without it each council's own folder is searched for one (kpis.records.readers.postcodes).
