@@ -139,3 +139,31 @@ def test_a_cache_that_cannot_be_kept_is_only_a_warning(
     assert "not a folder" in printed
     assert out.exists()
     assert cache.folder_for(out).read_text() == "a file where the cache folder would go"
+
+
+def test_a_run_stopped_inside_a_batch_keeps_the_councils_it_finished(
+        tmp_path: Path, two_councils: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LA1 and LA2 are read as one batch (jobs=1); the run stops while computing LA2: LA1 is
+    in the cache already, and the next run reuses it and computes only LA2."""
+    from kpis.records import engine
+
+    real = engine.compute
+    done: list[str] = []
+
+    def stop_at_la2(records, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if records.council == "LA2":
+            raise KeyboardInterrupt
+        done.append(records.council)
+        return real(records, *args, **kwargs)
+
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(engine, "compute", stop_at_la2)
+    with pytest.raises(KeyboardInterrupt):
+        compute_dir(two_councils, "2019-06", "2019-06", levels=("council",), jobs=1,
+                    cache_dir=folder)
+    assert done == ["LA1"] and len(list(folder.glob("*.council"))) == 1
+    monkeypatch.setattr(engine, "compute", real)
+    again = compute_dir(two_councils, "2019-06", "2019-06", levels=("council",), jobs=1,
+                        cache_dir=folder)
+    assert again.timings["reused"] == 1
+    assert [a["reused"] for a in again.accounts.values()] == [True, False]

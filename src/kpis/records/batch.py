@@ -166,7 +166,7 @@ def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
             out[i] = _Keyed(key, hit["latest"])
     todo = [i for i in range(len(paths)) if out[i] is None]
     done = _council_work([paths[i] for i in todo], me, levels, latest_only, postcodes)
-    for i, got in zip(todo, done, strict=True):
+    for i, got in zip(todo, done, strict=True):  # (each kept in the cache as it is done)
         if cache_dir is None:
             out[i] = got
             continue
@@ -181,14 +181,15 @@ def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
 
 def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
                   latest_only: bool, postcodes: Path | None = None
-                  ) -> list[CouncilResult | pd.Timestamp | None]:
+                  ) -> Iterator[CouncilResult | pd.Timestamp | None]:
     """`_council_task` without the cache: the councils read together (`read_councils`; the
-    first that cannot be read raises its InputError), then computed one by one. Each council's
-    read time is its share, by rows in, of the batch's."""
+    first that cannot be read raises its InputError), then computed one by one, each result
+    given as soon as it is done (so the cache keeps it even if the run stops in the batch).
+    Each council's read time is its share, by rows in, of the batch's."""
     from kpis.records import engine
 
     if not paths:
-        return []
+        return
     t0 = time.perf_counter()
     reads = read_councils(paths, postcodes=None if latest_only else postcodes)
     for r in reads:
@@ -196,22 +197,20 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
             raise r
     read_s = time.perf_counter() - t0
     rows = [max(r.rows_in, 1) for r in reads]  # type: ignore[union-attr]
-    out: list[CouncilResult | pd.Timestamp | None] = []
     for k, r in enumerate(reads):
         assert isinstance(r, ReadResult)
         reads[k] = None  # type: ignore[call-overload]  # (free each council once computed)
         if latest_only:
-            out.append(_latest_date([r]))
+            yield _latest_date([r])
             continue
         t1 = time.perf_counter()
         figures = engine.compute(r.records, me, levels=levels)
         figures, missing = mark_not_computed(figures, r)
         council = r.records.council
-        out.append(CouncilResult(council, figures, r.quarantine.assign(council=council),
-                                 r.repairs.assign(council=council), r.rows_read,
-                                 read_s * rows[k] / sum(rows), time.perf_counter() - t1,
-                                 _account(r, missing, figures)))
-    return out
+        yield CouncilResult(council, figures, r.quarantine.assign(council=council),
+                            r.repairs.assign(council=council), r.rows_read,
+                            read_s * rows[k] / sum(rows), time.perf_counter() - t1,
+                            _account(r, missing, figures))
 
 
 #: councils are read in batches of about this many bytes of files (`_batches`): 150 councils
