@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from kpis.errors import InputError
 from kpis.records.readers import read_council, read_councils
@@ -74,3 +75,80 @@ def test_councils_read_together_as_alone(tmp_path: Path) -> None:
     assert rc.records.cp_plans["end_date"].isna().all()
     assert rc.records.cp_plans["previous_plans"].isna().all()
     assert ra.records.cp_plans["previous_plans"].tolist() == [1]
+
+
+L8 = f"{CHILD},Date Started to be Looked After,Date of Last Social Work Visit\n"
+
+
+def test_notes_come_table_by_table(tmp_path: Path) -> None:
+    """A list no indicator needs that lacks a required column is noted in its place among
+    the tables, after the notes on an earlier list's dated extracts (as read before batches)."""
+    c = make_council(tmp_path / "N1", annex={
+        "List 6 CIN.csv": f"{CHILD},CIN Closure Date\nC1,M,01/02/2010,01/01/2020\n",
+        "list8_2020-05.csv": L8 + "A1,M,01/01/2010,01/01/2019,10/05/2020\n",
+        "list8_2020-06.csv": L8 + "A1,M,01/01/2010,01/01/2019,10/05/2020\n"})
+    notes = [n for n in read_council(c).notes if n.startswith(("cin", "cla"))]
+    assert [n.split(":")[0] for n in notes] == ["cin not read (no indicator needs it yet)",
+                                                "cla"]
+    assert notes[1].startswith("cla: 2 dated extracts of one Annex A list (2020-05")
+
+
+def test_any_error_is_its_councils_own(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """An error that is not an InputError (a bug, say) while reading one council of a batch:
+    that council's result is the error, the others are read; the run stops at the first
+    council that failed, in council order (b2's missing column before c3's error)."""
+    import kpis.records.readers as readers
+    from kpis.records.batch import compute_dir
+
+    a1 = make_council(tmp_path / "in" / "a1")
+    b2 = make_council(tmp_path / "in" / "b2", annex={
+        "List_3.csv": f"{CHILD},Referral NFA?\nC1,M,01/02/2010,N\n"})
+    c3 = make_council(tmp_path / "in" / "c3")
+    d4 = make_council(tmp_path / "in" / "d4")
+    real = readers.find_sources
+
+    def broken(path: Path):  # noqa: ANN202
+        if path.name == "c3":
+            raise RuntimeError("a bug in c3")
+        return real(path)
+
+    monkeypatch.setattr(readers, "find_sources", broken)
+    got = read_councils([a1, b2, c3, d4])
+    assert [type(r).__name__ for r in got] == ["ReadResult", "InputError", "RuntimeError",
+                                               "ReadResult"]
+    _same(got[3], read_council(d4))
+    with pytest.raises(InputError) as err:
+        compute_dir(tmp_path / "in", "2019-06", "2019-06", levels=("council",), jobs=1)
+    assert Path(err.value.file).parent.parent.name == "b2"
+
+
+def test_a_step_for_the_whole_batch_failing_reads_each_alone(tmp_path: Path,
+                                                             monkeypatch) -> None:  # noqa: ANN001
+    """The episode repairs fail for one council's episodes: read together, that failure
+    would be the batch's; each council is then read alone, and only that one fails."""
+    import kpis.records.readers as readers
+
+    a1 = make_council(tmp_path / "a1")
+    b2 = make_council(tmp_path / "b2", ssda={
+        "episodes.csv": EP_HEADER + "C9,01/01/2019,S,C2,N1,U1,PR1,,,,,,\n"})
+    real = readers.repair_episodes
+
+    def broken(ep: pd.DataFrame):  # noqa: ANN202
+        if "C9" in set(ep["child_id"].dropna()):
+            raise RuntimeError("a bug with C9")
+        return real(ep)
+
+    monkeypatch.setattr(readers, "repair_episodes", broken)
+    ra, rb = read_councils([a1, b2])
+    assert isinstance(rb, RuntimeError) and str(rb) == "a bug with C9"
+    _same(ra, read_council(a1))
+
+
+def test_a_column_named_like_the_row_numbers_is_an_input_error(tmp_path: Path) -> None:
+    c = make_council(tmp_path / "c", annex={
+        "List 1 - Contacts.csv": f"{CHILD},Date of Contact,_sheet_row\nC1,M,01/02/2010,"
+                                 "03/04/2019,x\n"})
+    with pytest.raises(InputError) as err:
+        read_council(c)
+    assert err.value.column == "_sheet_row"
+    assert Path(err.value.file).name == "List 1 - Contacts.csv"

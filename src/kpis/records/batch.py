@@ -182,9 +182,9 @@ def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
 def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
                   latest_only: bool, postcodes: Path | None = None
                   ) -> Iterator[CouncilResult | pd.Timestamp | None]:
-    """`_council_task` without the cache: the councils read together (`read_councils`; the
-    first that cannot be read raises its InputError), then computed one by one, each result
-    given as soon as it is done (so the cache keeps it even if the run stops in the batch).
+    """`_council_task` without the cache: the councils read together (`read_councils`), then
+    computed one by one, each result given as soon as it is done (so the cache keeps it even if
+    the run stops in the batch); the first council that cannot be read raises its error there.
     Each council's read time is its share, by rows in, of the batch's."""
     from kpis.records import engine
 
@@ -192,13 +192,11 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
         return
     t0 = time.perf_counter()
     reads = read_councils(paths, postcodes=None if latest_only else postcodes)
-    for r in reads:
-        if isinstance(r, InputError):
-            raise r
     read_s = time.perf_counter() - t0
-    rows = [max(r.rows_in, 1) for r in reads]  # type: ignore[union-attr]
+    rows = [r.rows_in if isinstance(r, ReadResult) else 0 for r in reads]
     for k, r in enumerate(reads):
-        assert isinstance(r, ReadResult)
+        if isinstance(r, Exception):  # (the councils before it were given and kept)
+            raise r
         reads[k] = None  # type: ignore[call-overload]  # (free each council once computed)
         if latest_only:
             yield _latest_date([r])
@@ -209,7 +207,8 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
         council = r.records.council
         yield CouncilResult(council, figures, r.quarantine.assign(council=council),
                             r.repairs.assign(council=council), r.rows_read,
-                            read_s * rows[k] / sum(rows), time.perf_counter() - t1,
+                            read_s * max(rows[k], 1) / max(sum(rows), 1),
+                            time.perf_counter() - t1,
                             _account(r, missing, figures))
 
 

@@ -202,29 +202,49 @@ def read_council(path: Path, name: str | None = None,
     one (kpis.records.readers.postcodes). It is not a council file: it is not counted in the
     rows in/read accounting; the run summary says what it placed and what it could not."""
     (got,) = read_councils([path], [name], [extract_dates], postcodes)
-    if isinstance(got, InputError):
+    if isinstance(got, Exception):
         raise got
     return got
 
 
 def read_councils(paths: Sequence[Path], names: Sequence[str | None] | None = None,
                   extract_dates: Sequence[Mapping[str, pd.Timestamp] | None] | None = None,
-                  postcodes: Path | None = None) -> list[ReadResult | InputError]:
-    """`read_council` of several councils at once: each council's result, or the InputError
-    reading it alone raises. Every table is parsed and checked for all of them together
-    (`frame.build_tables`), so a batch of small councils pays the per-table cost once (issue
-    15); each council's records, quarantine, repairs and notes are what reading it alone gives.
-    """
+                  postcodes: Path | None = None) -> list[ReadResult | Exception]:
+    """`read_council` of several councils at once: each council's result, or the error
+    (InputError, or any other) reading it alone raises. Every table is parsed and checked for
+    all of them together (`frame.build_tables`), so a batch of small councils pays the
+    per-table cost once (issue 15); each council's records, quarantine, repairs and notes are
+    what reading it alone gives. Should a step done for all of them at once fail, each council
+    is read again alone, so the error is the council's own and the others are read."""
     n = len(paths)
     names = list(names) if names is not None else [None] * n
     given = list(extract_dates) if extract_dates is not None else [None] * n
+    try:
+        return _read_together(paths, names, given, postcodes)
+    except Exception:  # noqa: BLE001 - only to find whose it is: each council read alone
+        if n == 1:
+            raise
+    out: list[ReadResult | Exception] = []
+    for path, name, dates in zip(paths, names, given, strict=True):
+        try:
+            out += _read_together([path], [name], [dates], postcodes)
+        except Exception as err:  # noqa: BLE001 - the council's own error, as its result
+            out.append(err)
+    return out
+
+
+def _read_together(paths: Sequence[Path], names: list[str | None],
+                   given: list[Mapping[str, pd.Timestamp] | None],
+                   postcodes: Path | None) -> list[ReadResult | Exception]:
+    """`read_councils`; an error in one council's own steps is its result, an error in a step
+    done for all at once is raised."""
     specs = table_specs()
-    out: list[ReadResult | InputError | None] = [None] * n
-    found: dict[int, tuple[Found, dict[str, list[Source]], list[str]]] = {}
+    out: list[ReadResult | Exception | None] = [None] * len(paths)
+    found: dict[int, tuple[Found, dict[str, list[Source]], dict[str, list[str]]]] = {}
     for i, path in enumerate(paths):
         try:
             found[i] = _sources(Path(path), given[i], specs)
-        except InputError as err:
+        except Exception as err:  # noqa: BLE001 - the council's own error, as its result
             out[i] = err
     built: dict[int, dict[str, Built | InputError]] = {i: {} for i in found}
     for table in dict.fromkeys(t for i in found for t in found[i][1]):  # (in order found)
@@ -237,25 +257,26 @@ def read_councils(paths: Sequence[Path], names: Sequence[str | None] | None = No
         for i, r in zip(have, res, strict=True):
             built[i][table] = r
     readings: dict[int, _Reading] = {}
-    for i, (got, sources, notes) in found.items():
+    for i, (got, sources, dated) in found.items():
         try:
-            readings[i] = _tables(Path(paths[i]), names[i], got, sources, notes, built[i],
+            readings[i] = _tables(Path(paths[i]), names[i], got, sources, dated, built[i],
                                   specs)
-        except InputError as err:
+        except Exception as err:  # noqa: BLE001 - the council's own error, as its result
             out[i] = err
     for table, repair in (("episodes", repair_episodes), ("sw_episodes", dedupe_allocations)):
         _repair_together(list(readings.values()), table, repair)
     for i, reading in readings.items():
         try:
             out[i] = _records(reading, specs, postcodes)
-        except InputError as err:
+        except Exception as err:  # noqa: BLE001 - the council's own error, as its result
             out[i] = err
     return out  # type: ignore[return-value]
 
 
 def _sources(path: Path, extract_dates: Mapping[str, pd.Timestamp] | None,
-             specs: dict) -> tuple[Found, dict[str, list[Source]], list[str]]:
-    """A council folder's sources by table (monthly Annex A extracts dated), and notes."""
+             specs: dict) -> tuple[Found, dict[str, list[Source]], dict[str, list[str]]]:
+    """A council folder's sources by table (monthly Annex A extracts dated), and the notes on
+    each table's extracts."""
     if not path.is_dir():
         raise InputError(path, "input directory not found")
     found = find_sources(path)
@@ -263,7 +284,7 @@ def _sources(path: Path, extract_dates: Mapping[str, pd.Timestamp] | None,
         raise InputError(path, "no usable data: no Annex A list, SSDA903 table or workforce "
                                "file found (" + ("; ".join(found.notes[:3]) or "no files")
                          + ")")
-    notes = list(found.notes)
+    notes: dict[str, list[str]] = {}
     sources: dict[str, list[Source]] = {}
     for table, srcs in found.sources.items():
         t = specs[table]
@@ -272,7 +293,7 @@ def _sources(path: Path, extract_dates: Mapping[str, pd.Timestamp] | None,
         if t["group"] == "annex_a" and "extract_date" in t["spec"]:
             srcs, more = date_sources(srcs, t["spec"]["extract_date"]["names"], path,
                                       extract_dates)
-            notes += [f"{table}: {n}" for n in more]
+            notes[table] = [f"{table}: {n}" for n in more]
         sources[table] = srcs
     return found, sources, notes
 
@@ -296,14 +317,17 @@ class _Reading:
 
 
 def _tables(path: Path, name: str | None, found: Found, by_table: dict[str, list[Source]],
-            notes: list[str], built: dict[str, Built | InputError], specs: dict) -> _Reading:
+            dated: dict[str, list[str]], built: dict[str, Built | InputError],
+            specs: dict) -> _Reading:
     """One council's tables as built, checked against each other and dated (`read_council`,
-    after parsing, before the 903 repairs)."""
+    after parsing, before the 903 repairs); notes table by table, as they were found."""
+    notes = list(found.notes)
     tables: dict[str, pd.DataFrame] = {}
     qs: list[pd.DataFrame] = []
     rs: list[pd.DataFrame] = []
     rows_in = blank = 0
     for table, sources in by_table.items():
+        notes += dated.get(table, [])
         got = built[table]
         if isinstance(got, InputError):
             if specs[table]["used"]:

@@ -119,7 +119,10 @@ def read_text_csv(path: Path, line_column: str | None = None) -> TextCSV:
         header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"))), [])
     except UnicodeDecodeError:
         header = []
-    arrow = _arrow(data, header, line_column) if header and line_column not in header else None
+    if line_column is not None and line_column in header:
+        raise InputError(path, "a column has the name kpis gives the row numbers; rename it",
+                         column=line_column)
+    arrow = _arrow(data, header, line_column) if header else None
     if arrow is not None:
         frame, lines, n_blank = arrow
         return TextCSV(frame, lines, n_blank, "utf-8", [])
