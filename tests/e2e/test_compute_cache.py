@@ -167,3 +167,19 @@ def test_a_run_stopped_inside_a_batch_keeps_the_councils_it_finished(
                         cache_dir=folder)
     assert again.timings["reused"] == 1
     assert [a["reused"] for a in again.accounts.values()] == [True, False]
+
+
+def test_a_council_that_cannot_be_read_leaves_the_ones_before_it_cached(
+        tmp_path: Path) -> None:
+    """LA1 and LA2 in one batch (jobs=1), LA2 lacks a column its referrals need: the run stops
+    with LA2's error, and LA1, computed before it, is in the cache for the next run."""
+    from kpis.errors import InputError
+
+    inp = tmp_path / "in"
+    make_council(inp / "LA1")
+    make_council(inp / "LA2", annex={"List_3.csv": f"{CHILD},Referral NFA?\nC1,M,01/02/2010,N\n"})
+    folder = tmp_path / "cache"
+    with pytest.raises(InputError) as err:
+        compute_dir(inp, "2019-06", "2019-06", levels=("council",), jobs=1, cache_dir=folder)
+    assert err.value.column == "Date of referral"
+    assert len(list(folder.glob("*.council"))) == 1
