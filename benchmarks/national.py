@@ -22,14 +22,17 @@ every run in its own subprocess (so its peak memory is its own):
 
 Targets: wall with jobs=2 <= 30 s; peak <= 2 GB (parent + workers); kpis read <= 3x bare read.
 
-Measured 27 Nov 2026 (third session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
-1.89 GB), quiet 2-core machine (load 0.9 at the start), `--repeat 1`: bare read 10.8 s wall /
-10.6 s CPU; kpis read 63.6 s, compute 27.6 s (stage sums, jobs=1); wall j1 92.0 s (CPU
-91.7 s), wall j2 60.5 s (CPU 117.9 s: the two processes slow each other, so jobs=2 gives 1.5x,
-not 2x); peak 1.51 GB parent + 2 workers. With the cache: fill 60.7 s, nothing changed 3.2 s,
-one council changed 3.9 s. Targets: peak met; wall j2 and read (5.9x) missed. Earlier: second
-session of 27 Nov, wall j2 73.5 s (read 90.8 s, compute 61.2 s, bare 13.2 s: 6.9x); first
-session, 109.9 s; 26 Nov, before issue 15's speed-ups, 291 s.
+Measured 27 Nov 2026 (fourth session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
+1.89 GB), 2-core machine, `--repeat 1`: bare read 11.7 s wall / 11.6 s CPU; kpis read 61.8 s,
+compute 34.0 s (stage sums, jobs=1); wall j1 96.6 s (CPU 96.2 s), wall j2 48.4 s (CPU 90.8 s);
+peak 1.59 GB parent + 2 workers. With the cache: fill 48.6 s, nothing changed 3.3 s, one
+council changed 3.5 s. Targets: peak met; wall j2 and read (5.3x) missed. The machine ran
+about 8% slower than for the third session's figures (bare read 10.8 s then), so compare
+side by side: against the session start (f8fba51), in turns in the same hour, jobs=2 wall
+went from 56.6 / 59.9 s to 47.9 / 50.4 s and reading alone from 73-77 s to 58-59 s CPU
+(councils read in batches). Earlier: third session of 27 Nov, wall j2 60.5 s (read 63.6 s,
+compute 27.6 s, bare 10.8 s: 5.9x); second session 73.5 s; first session 109.9 s; 26 Nov,
+before issue 15's speed-ups, 291 s.
 
     .venv/bin/python benchmarks/national.py [--councils 150] [--repeat 2] [--data DIR]
 """

@@ -22,6 +22,10 @@ rows in = rows read + rows quarantined + blank rows + duplicates merged (logged 
 A delivery with only some of the files is read as far as it goes (the indicators that need a
 missing file are reported, see kpis.records.batch); only a folder with nothing usable is an
 InputError (exit code 2).
+
+`read_councils` reads several councils at once (`kpis compute` hands each worker a batch of
+them): each table is parsed and checked for the whole batch together, and each council gets
+exactly what `read_council` gives it alone.
 """
 
 from __future__ import annotations
