@@ -12,9 +12,40 @@ from kpis.records.readers.arrow_text import fixed_dates
 from kpis.records.readers.parsing import (
     _parse_odd_dates,
     duplicated_rows,
-    fast_dates,
     parse_dates_full,
 )
+
+#: the usual date forms read by Arrow's strptime (with a print-back check): an independent
+#: reader that `fixed_dates`, the readers' own, is held to
+FAST_DATE_FORMATS = ((r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y", 6),  # (pattern, format, year at)
+                     (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 0))
+
+
+def fast_dates(t: pd.Series, lo_year: int, hi_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[ns] values, mask of the cells read) for the cells of `t` in exactly
+    dd/mm/yyyy or yyyy-mm-dd form with a year in [lo_year, hi_year), read by Arrow's strptime;
+    a cell is read only if it prints back to itself (strptime rolls 31/04 over to 01/05)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(t.astype("string").array).fill_null("")
+    values = np.full(len(t), np.datetime64("NaT"), dtype="datetime64[ns]")
+    done = np.zeros(len(t), dtype=bool)
+    for pattern, fmt, year_at in FAST_DATE_FORMATS:
+        hit = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False) & ~done
+        if not hit.any():
+            continue
+        cells = arr.filter(pa.array(hit))
+        year = pc.cast(pc.utf8_slice_codeunits(cells, year_at, year_at + 4), pa.int32())
+        ts = pc.strptime(cells, format=fmt, unit="s", error_is_null=True)
+        ok = pc.and_(pc.and_(pc.equal(pc.strftime(ts, format=fmt), cells),
+                             pc.greater_equal(year, lo_year)), pc.less(year, hi_year))
+        ok = ok.fill_null(False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(hit)[ok]
+        values[rows] = ts.filter(pa.array(ok)).to_numpy(zero_copy_only=False).astype(
+            "datetime64[ns]")
+        done[rows] = True
+    return values, done
 
 
 def test_fast_dates_reads_only_the_usual_forms_that_print_back() -> None:

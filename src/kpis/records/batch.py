@@ -150,9 +150,7 @@ def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
     out: list[CouncilResult | pd.Timestamp | None | _Keyed | None] = [None] * len(paths)
     keys: dict[int, str] = {}
-    for i, path in enumerate(paths):
-        if cache_dir is None:
-            continue
+    for i, path in enumerate(paths if cache_dir is not None else []):
         t0 = time.perf_counter()
         keys[i] = key = cache.council_key(path, {
             "months": None if me is None else list(me.strftime("%Y-%m")), "levels": levels,
@@ -186,8 +184,6 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
     computed one by one, each result given as soon as it is done (so the cache keeps it even if
     the run stops in the batch); the first council that cannot be read raises its error there.
     Each council's read time is its share, by rows in, of the batch's."""
-    from kpis.records import engine
-
     if not paths:
         return
     t0 = time.perf_counter()
@@ -201,15 +197,22 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
         if latest_only:
             yield _latest_date([r])
             continue
-        t1 = time.perf_counter()
-        figures = engine.compute(r.records, me, levels=levels)
-        figures, missing = mark_not_computed(figures, r)
-        council = r.records.council
-        yield CouncilResult(council, figures, r.quarantine.assign(council=council),
-                            r.repairs.assign(council=council), r.rows_read,
-                            read_s * max(rows[k], 1) / max(sum(rows), 1),
-                            time.perf_counter() - t1,
-                            _account(r, missing, figures))
+        yield _computed(r, me, levels, read_s * max(rows[k], 1) / max(sum(rows), 1))
+
+
+def _computed(r: ReadResult, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
+              read_s: float) -> CouncilResult:
+    """A council as read -> its figures (indicators it lacks the files for marked), its logs
+    labelled with its name, and its accounting; `read_s`: the time its reading took."""
+    from kpis.records import engine
+
+    t = time.perf_counter()
+    figures = engine.compute(r.records, me, levels=levels)
+    figures, missing = mark_not_computed(figures, r)
+    council = r.records.council
+    return CouncilResult(council, figures, r.quarantine.assign(council=council),
+                         r.repairs.assign(council=council), r.rows_read, read_s,
+                         time.perf_counter() - t, _account(r, missing, figures))
 
 
 #: councils are read in batches of about this many bytes of files (`_batches`): 150 councils
@@ -419,15 +422,7 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         t = time.perf_counter()
         r = read_council(dirs[0], postcodes=postcodes)
         t1 = time.perf_counter()
-        me = month_ends(start, end, [r])
-        from kpis.records import engine
-
-        f = engine.compute(r.records, me, levels=lv)
-        f, missing = mark_not_computed(f, r)
-        c = r.records.council
-        results = [CouncilResult(c, f, r.quarantine.assign(council=c),
-                                 r.repairs.assign(council=c), r.rows_read, t1 - t,
-                                 time.perf_counter() - t1, _account(r, missing, f))]
+        results = [_computed(r, month_ends(start, end, [r]), lv, t1 - t)]
         del r
     else:
         me = month_ends(start, end)

@@ -43,7 +43,7 @@ from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
 from kpis.records.readers.discover import Found, data_files, find_sources, is_data_file
 from kpis.records.readers.extracts import date_sources
-from kpis.records.readers.frame import Built, build_tables
+from kpis.records.readers.frame import Built, build_tables, column_kinds
 from kpis.records.readers.parsing import (
     CONFLICT,
     QUARANTINE_COLUMNS,
@@ -367,9 +367,7 @@ def _repair_together(readings: list[_Reading], table: str, repair: Repair) -> No
     have = [r for r in readings if table in r.tables and len(r.tables[table])]
     kinds: dict[tuple[str, ...], list[_Reading]] = {}
     for r in have:
-        df = r.tables[table]
-        kinds.setdefault(tuple(map(str, df.columns)) + tuple(map(str, df.dtypes)),
-                         []).append(r)
+        kinds.setdefault(column_kinds(r.tables[table]), []).append(r)
     for members in kinds.values():
         if len(members) == 1:
             fixed, log = repair(members[0].tables[table])

@@ -3,7 +3,7 @@ offsets and bytes of every cell as numpy views (`arrow_bytes`), and what can be 
 without a per-cell Python loop or a hash: whether any cell could need stripping
 (`plain_edges`), whether any is short enough to be a blank marker (`any_short`), and dates in
 the two ten-character forms nearly every CSV sends (`fixed_dates`, the same cells and values as
-`kpis.records.readers.parsing.fast_dates`)."""
+Arrow's strptime with a print-back check: tests/unit/test_readers_fast.py)."""
 
 from __future__ import annotations
 
@@ -56,11 +56,11 @@ _NO_DAY = np.iinfo(np.int64).min
 
 
 def fixed_dates(arr: Any, lo_year: int, hi_year: int) -> tuple[np.ndarray, np.ndarray]:
-    """`fast_dates` on an Arrow (large_)string array, read straight from its bytes in numpy:
+    """The usual dates of an Arrow (large_)string array, read straight from its bytes in numpy:
     the cells of exactly ten bytes in dd/mm/yyyy or yyyy-mm-dd form (ASCII digits), naming a
-    real day (no 31/04, no 29/02 outside leap years) in a year in [lo_year, hi_year). Those are
-    exactly the cells `fast_dates` reads (they print back to themselves), with the same values;
-    every other cell (padded, other forms, placeholders) is left undone for the general parser.
+    real day (no 31/04, no 29/02 outside leap years) in a year in [lo_year, hi_year): the
+    cells Arrow's strptime reads and prints back to themselves, with the same values; every
+    other cell (padded, other forms, placeholders) is left undone for the general parser.
     No hashing and no per-cell Python: a column costs a few numpy passes (issue 15)."""
     start, length, valid, body = arrow_bytes(arr)
     values = np.full(len(arr), _NO_DAY, dtype=np.int64)  # NaT

@@ -406,7 +406,7 @@ def build_tables(
         except InputError as err:
             out[g] = err
             continue
-        kinds = {tuple(map(str, f.dtypes)) for f, _, _ in mapped[g]}
+        kinds = {column_kinds(f) for f, _, _ in mapped[g]}
         if len(kinds) == 1:  # (a group of mixed column types is parsed source by source)
             stacks.setdefault(kinds.pop(), []).append(g)
         else:
@@ -418,6 +418,12 @@ def build_tables(
         _check(_parse_stack(parts, spec), council, members, spec, end_pair, duplicates,
                dedupe_on, out)
     return out  # type: ignore[return-value]
+
+
+def column_kinds(df: pd.DataFrame) -> tuple[str, ...]:
+    """A frame's column names and types: frames alike in both are stacked (concatenating
+    others would change a column's type, and so what it parses or repairs to)."""
+    return tuple(map(str, df.columns)) + tuple(map(str, df.dtypes))
 
 
 Parsed = tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]

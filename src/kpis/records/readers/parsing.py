@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from kpis.errors import InputError
-from kpis.records.readers.arrow_text import any_short, plain_edges, text_array
+from kpis.records.readers.arrow_text import any_short, fixed_dates, plain_edges, text_array
 
 QUARANTINE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 REPAIR_COLUMNS = ["child_id", "action", "detail"]
@@ -250,49 +250,11 @@ def date_limits() -> tuple[int, int]:
     return lo.year, hi.year
 
 
-#: the forms nearly every date arrives in, read in Arrow (`fast_dates`)
-FAST_DATE_FORMATS = ((r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y", 6),  # (pattern, format, year at)
-                     (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 0))
-
-
-def fast_dates(t: pd.Series, lo_year: int, hi_year: int) -> tuple[np.ndarray, np.ndarray]:
-    """(datetime64[ns] values, mask of the cells read) for the cells of `t` (stripped text) in
-    exactly dd/mm/yyyy or yyyy-mm-dd form with a year in [lo_year, hi_year), read by Arrow's
-    strptime; a cell is read only if it prints back to itself (strptime rolls 31/04 over to
-    01/05). Every other cell (other forms, impossible days, placeholder years) is left to the
-    regular parser, so the values are the same either way."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(t.array) if isinstance(t.dtype, pd.StringDtype) else pa.array(
-        t.astype("string").array)
-    values = np.full(len(t), np.datetime64("NaT"), dtype="datetime64[ns]")
-    done = np.zeros(len(t), dtype=bool)
-    arr = arr.fill_null("")
-    for pattern, fmt, year_at in FAST_DATE_FORMATS:
-        hit = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-        hit &= ~done
-        if not hit.any():
-            continue
-        cells = arr.filter(pa.array(hit))
-        year = pc.cast(pc.utf8_slice_codeunits(cells, year_at, year_at + 4), pa.int32())
-        ts = pc.strptime(cells, format=fmt, unit="s", error_is_null=True)
-        back = pc.strftime(ts, format=fmt)
-        ok = pc.and_(pc.and_(pc.equal(back, cells), pc.greater_equal(year, lo_year)),
-                     pc.less(year, hi_year))
-        ok = ok.fill_null(False).to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(hit)[ok]
-        values[rows] = ts.filter(pa.array(ok)).to_numpy(zero_copy_only=False).astype(
-            "datetime64[ns]")
-        done[rows] = True
-    return values, done
-
-
 def _parse_unique_dates(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """`parse_dates_full` on distinct, stripped, non-missing texts: the usual forms in Arrow
-    (`fast_dates`), the rest by `_parse_odd_dates`."""
+    """`parse_dates_full` on distinct, stripped, non-missing texts: the usual forms from their
+    bytes (`arrow_text.fixed_dates`), the rest by `_parse_odd_dates`."""
     lo_year, hi_year = date_limits()
-    values, done = fast_dates(t, lo_year, hi_year)
+    values, done = fixed_dates(text_array(t.astype("string")), lo_year, hi_year)
     if done.all():
         return (pd.Series(values, index=t.index), pd.Series(False, index=t.index),
                 pd.Series(False, index=t.index))

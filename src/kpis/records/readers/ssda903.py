@@ -64,7 +64,7 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # sorted by child and DECOM: copies of a (child, DECOM) are neighbours, and so is each
     # episode's next one (what duplicated() and groupby().shift(-1) find, without hashing)
     same = np.zeros(len(ep), dtype=bool)  # (keep the last copy: a row whose next is a copy)
-    same[:-1] = _same_as_next(ep["child_id"]) & _same_as_next(ep["decom"]) & _same_group(ep)
+    same[:-1] = _same_child(ep) & _same_as_next(ep["decom"])
     same = pd.Series(same, index=ep.index)
     log(same, "same_decom_resolved", lambda e: "DECOM " + fmt_dates(e["decom"])
         + ": dropped copy with DEC " + fmt_dates(e["dec"]))
@@ -72,8 +72,7 @@ def repair_episodes(ep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ep["rec"] = ep["rec"].astype("string")
     n = len(ep)
     then = np.full(n, -1)  # the next episode of the same child (a missing id has none)
-    then[:-1] = np.where(_same_as_next(ep["child_id"], missing_equal=False) & _same_group(ep),
-                         np.arange(1, n), -1)
+    then[:-1] = np.where(_same_child(ep, missing_equal=False), np.arange(1, n), -1)
     decom = ep["decom"].to_numpy()
     nxt = pd.Series(np.where(then >= 0, decom[np.maximum(then, 0)], np.datetime64("NaT", "ns")),
                     index=ep.index)
@@ -150,8 +149,7 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
     a few rows long); missing equals missing, as in pandas. No hashing of the whole table."""
     n = len(sw)
     new_run = np.ones(n, dtype=bool)
-    new_run[1:] = ~(_same_as_next(sw["child_id"]) & _same_as_next(sw["start"])
-                    & _same_group(sw))
+    new_run[1:] = ~(_same_child(sw) & _same_as_next(sw["start"]))
     run = np.cumsum(new_run)
     if n and np.bincount(run).max() > _LONGEST_RUN:  # (pathological runs: pandas decides)
         return duplicated_rows(sw, ["child_id", "sw_id", "start"]
@@ -170,9 +168,12 @@ def _later_copies(sw: pd.DataFrame) -> pd.Series:
 GROUP = "_group"
 
 
-def _same_group(df: pd.DataFrame) -> np.ndarray | bool:
-    """Is each row but the last of the same council as the next one (True: one council)?"""
-    return _same_as_next(df[GROUP]) if GROUP in df.columns else True
+def _same_child(df: pd.DataFrame, missing_equal: bool = True) -> np.ndarray:
+    """Is each row but the last of the same child as the next one: the same child id (two
+    missing ids alike unless not `missing_equal`) and, with several councils, the same council
+    (`GROUP`)?"""
+    same = _same_as_next(df["child_id"], missing_equal)
+    return same & _same_as_next(df[GROUP]) if GROUP in df.columns else same
 
 
 def _empty_log(grouped: bool) -> pd.DataFrame:
