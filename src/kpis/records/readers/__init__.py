@@ -339,7 +339,7 @@ def _tables(path: Path, name: str | None, found: Found, by_table: dict[str, list
             notes.append(f"{table} not read (no indicator needs it yet): {got}")
             continue
         df, q, r = got
-        rows_in += sum(len(s.frame) + s.blank_rows for s in sources)
+        rows_in += sum(s.rows + s.blank_rows for s in sources)
         blank += sum(s.blank_rows for s in sources)
         tables[table] = df
         qs.append(q)

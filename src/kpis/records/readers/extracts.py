@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -73,7 +74,7 @@ def source_date(file: str, root: Path, given: Mapping[str, pd.Timestamp]) -> pd.
 
 def has_extract_column(src: Source, names: list[str]) -> bool:
     want = {norm(n) for n in names}
-    return any(norm(c) in want for c in src.frame.columns)
+    return any(norm(c) in want for c in src.columns)
 
 
 def date_sources(sources: list[Source], names: list[str], root: Path,
@@ -93,8 +94,20 @@ def date_sources(sources: list[Source], names: list[str], root: Path,
                          f"`extract_dates` entry): read as one extract"]
     out = []
     for s, d in zip(sources, dates, strict=True):
-        frame = s.frame.copy()
-        frame[COLUMN] = d.strftime("%Y-%m-%d")
-        out.append(Source(s.file, s.sheet, frame, s.first_row, s.blank_rows, list(s.notes)))
+        out.append(Source(s.file, s.sheet, _with_date(s.cells, d.strftime("%Y-%m-%d")),
+                          s.first_row, s.blank_rows, list(s.notes)))
     span = f"{min(dates):%Y-%m-%d} to {max(dates):%Y-%m-%d}"
     return out, [f"{len(sources)} dated extracts of one Annex A list ({span}): a monthly series"]
+
+
+def _with_date(cells: Any, date: str) -> Any:
+    """A source's cells with the extract date column added last (as `frame[COLUMN] = date`
+    gives it: text), in pandas or in Arrow as the cells are held."""
+    if isinstance(cells, pd.DataFrame):
+        frame = cells.copy()
+        frame[COLUMN] = date
+        return frame
+    import pyarrow as pa
+
+    return cells.append_column(COLUMN, pa.repeat(pa.scalar(date, pa.large_string()),
+                                                 cells.num_rows))

@@ -51,6 +51,7 @@ from kpis.records.readers.parsing import (
     parse_sex,
     quarantine_rows,
 )
+from kpis.records.readers.textcsv import arrow_frame, arrow_types
 
 
 def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
@@ -420,10 +421,16 @@ def build_tables(
     return out  # type: ignore[return-value]
 
 
-def column_kinds(df: pd.DataFrame) -> tuple[str, ...]:
+def column_kinds(df: Any) -> tuple[str, ...]:
     """A frame's column names and types: frames alike in both are stacked (concatenating
-    others would change a column's type, and so what it parses or repairs to)."""
-    return tuple(map(str, df.columns)) + tuple(map(str, df.dtypes))
+    others would change a column's type, and so what it parses or repairs to). A mapped Arrow
+    table's are those of the frame `arrow_frame` makes of it, so it stacks with frames alike."""
+    if isinstance(df, pd.DataFrame):
+        return tuple(map(str, df.columns)) + tuple(map(str, df.dtypes))
+    types = arrow_types()
+    return tuple(df.column_names) + tuple(
+        str(types[t]) if t in types else str(np.dtype(t.to_pandas_dtype()))
+        for t in df.schema.types)
 
 
 Parsed = tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]
@@ -433,8 +440,14 @@ def _parse_stack(parts: list[tuple[pd.DataFrame, dict[str, str], Source]],
                  spec: dict[str, dict[str, Any]]) -> Parsed:
     """`parse_frame` of mapped sources stacked (source numbers in order)."""
     frames = [f for f, _, _ in parts]
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    src = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    if not any(isinstance(f, pd.DataFrame) for f in frames):  # (Arrow: stacked, then pandas)
+        import pyarrow as pa
+
+        frame = arrow_frame(frames[0] if len(frames) == 1 else pa.concat_tables(frames))
+    else:
+        frames = [f if isinstance(f, pd.DataFrame) else arrow_frame(f) for f in frames]
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    src = np.repeat(np.arange(len(frames)), [f.shape[0] for f in frames])
     ok, bad, rep = parse_frame(frame, src, [h for _, h, _ in parts], spec,
                                [s.file for _, _, s in parts], [s.sheet for _, _, s in parts])
     return ok.reset_index(drop=True), [bad], [rep]

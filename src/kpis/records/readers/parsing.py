@@ -79,14 +79,35 @@ def matches_name(name: str, names: list[str], prefixes: list[str]) -> bool:
 @dataclass
 class Source:
     """One table as read from a file or sheet: raw cells (strings or, from workbooks, Python
-    dates and numbers), headers as found, and the sheet/file row number of the first data row."""
+    dates and numbers), headers as found, and the sheet/file row number of the first data row.
+
+    `cells`: a pandas DataFrame, or the pyarrow Table of a CSV pyarrow read (every column
+    text, `_sheet_row` the editor line): mapped and stacked in Arrow, it meets pandas once per
+    table and batch of councils, not once per file (issue 15). `frame` is it as pandas."""
 
     file: str
     sheet: str
-    frame: pd.DataFrame
+    cells: Any
     first_row: int = 2
     blank_rows: int = 0  # empty rows dropped (Excel's formatted ',,,,' rows), counted
     notes: list[str] = dataclasses.field(default_factory=list)  # e.g. an encoding fallback
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if isinstance(self.cells, pd.DataFrame):
+            return self.cells
+        from kpis.records.readers.textcsv import arrow_frame
+
+        return arrow_frame(self.cells)
+
+    @property
+    def columns(self) -> list[Any]:
+        c = self.cells
+        return list(c.columns) if isinstance(c, pd.DataFrame) else list(c.column_names)
+
+    @property
+    def rows(self) -> int:
+        return len(self.cells) if isinstance(self.cells, pd.DataFrame) else self.cells.num_rows
 
 
 def read_csv_source(path: Path) -> Source:
@@ -95,7 +116,7 @@ def read_csv_source(path: Path) -> Source:
     its editor line number (`_sheet_row`). See kpis.records.readers.textcsv."""
     from kpis.records.readers.textcsv import read_text_csv
 
-    t = read_text_csv(Path(path), line_column="_sheet_row")
+    t = read_text_csv(Path(path), line_column="_sheet_row", arrow=True)
     return Source(str(path), "", t.frame, 2, t.blank_rows, t.notes)
 
 
@@ -143,16 +164,17 @@ def _missing_text(index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string")
 
 
-def map_columns(
-    src: Source, spec: dict[str, dict[str, Any]],
-) -> tuple[pd.DataFrame, dict[str, str]]:
+def map_columns(src: Source, spec: dict[str, dict[str, Any]]) -> tuple[Any, dict[str, str]]:
     """Rename the source's columns to field names using the synonyms in `spec`.
 
-    Returns the frame (only mapped fields; absent optional fields are all-missing) and
-    field -> header as found. A required field that cannot be found raises InputError.
+    Returns the frame (only mapped fields, then `_row`; absent optional fields are
+    all-missing; a pyarrow Table for a source held in Arrow, `textcsv.arrow_frame` making the
+    same frame of it) and field -> header as found. A required field that cannot be found
+    raises InputError.
     """
-    found = {norm(c): c for c in src.frame.columns if not str(c).startswith("_")}
-    out: dict[str, pd.Series] = {}
+    arrow = not isinstance(src.cells, pd.DataFrame)
+    found = {norm(c): c for c in src.columns if not str(c).startswith("_")}
+    out: dict[str, Any] = {}
     headers: dict[str, str] = {}
     for field, fspec in spec.items():
         hit = next((found[norm(s)] for s in fspec["names"] if norm(s) in found), None)
@@ -165,19 +187,36 @@ def map_columns(
                     f"{', '.join(repr(x) for x in fspec['names'][1:]) or 'no synonyms'})",
                     column=fspec["names"][0],
                 )
-            out[field] = _missing_text(src.frame.index)
+            out[field] = (_arrow_missing(src.rows) if arrow
+                          else _missing_text(src.cells.index))
             headers[field] = fspec["names"][0]
+        elif arrow:  # (no repeated headings: pyarrow's reader leaves those to pandas)
+            out[field] = src.cells.column(hit)
+            headers[field] = hit
         else:
-            col = src.frame[hit]
+            col = src.cells[hit]
             if isinstance(col, pd.DataFrame):  # duplicated header: take the first
                 col = col.iloc[:, 0]
             out[field] = col
             headers[field] = hit
-    rows = (src.frame["_sheet_row"].to_numpy() if "_sheet_row" in src.frame.columns
-            else np.arange(len(src.frame)) + src.first_row)
-    out["_row"] = pd.Series(rows, index=src.frame.index)  # (one frame built, no insert after)
-    frame = pd.DataFrame(out, index=src.frame.index, copy=False)  # Series: copy-on-write
-    return frame, headers
+    if arrow:
+        import pyarrow as pa
+
+        out["_row"] = src.cells.column("_sheet_row")
+        return pa.table(out), headers
+    frame = src.cells
+    rows = (frame["_sheet_row"].to_numpy() if "_sheet_row" in frame.columns
+            else np.arange(len(frame)) + src.first_row)
+    out["_row"] = pd.Series(rows, index=frame.index)  # (one frame built, no insert after)
+    return pd.DataFrame(out, index=frame.index, copy=False), headers  # copy-on-write
+
+
+def _arrow_missing(n: int) -> Any:
+    """A field the file lacks, in Arrow: nulls typed `string` (not a CSV column's
+    large_string), so the frame made of it holds `_missing_text`'s "string" column."""
+    import pyarrow as pa
+
+    return pa.nulls(n, pa.string())
 
 
 NA_TEXTS = ["", "nan", "NaT", "None", "NULL", "null", "NA", "N/A"]

@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,11 +27,26 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv(dtype=str) gi
 class TextCSV:
     """A CSV as read: text cells, the editor line of each row, rows dropped as blank, notes."""
 
-    frame: pd.DataFrame
+    frame: Any  # a pandas DataFrame, or (read_text_csv(arrow=True)) a pyarrow Table
     lines: np.ndarray
     blank_rows: int = 0
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+
+
+def arrow_types() -> dict[Any, Any]:
+    """Arrow types -> the pandas dtypes a text table's columns become: large_string -> "str"
+    (what read_csv(dtype=str) gives), string -> "string" (how a field the file lacks is
+    held: `parsing.map_columns`)."""
+    import pyarrow as pa
+
+    return {pa.large_string(): _STR, pa.string(): pd.StringDtype()}
+
+
+def arrow_frame(table: Any) -> pd.DataFrame:
+    """A text table as pandas (see `arrow_types`; other columns, such as row numbers, as
+    pyarrow's `to_pandas` gives them)."""
+    return table.to_pandas(types_mapper=arrow_types().get)
 
 
 def detect_encoding(data: bytes) -> str:
@@ -49,10 +65,10 @@ def detect_encoding(data: bytes) -> str:
 
 
 def _arrow(data: bytes, header: list[str], line_column: str | None = None,
-           ) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+           ) -> tuple[Any, np.ndarray, int] | None:
     """pyarrow's CSV reader on the file's bytes, every column as text (it checks the bytes are
-    UTF-8), blank rows found and dropped in Arrow before pandas sees the table: (frame, editor
-    line of each row, blank rows). None whenever pandas should read the file instead."""
+    UTF-8), blank rows found and dropped in Arrow before pandas sees the table: (Arrow table,
+    editor line of each row, blank rows). None whenever pandas should read the file instead."""
     try:
         import pyarrow as pa
         from pyarrow import csv as pa_csv
@@ -82,8 +98,7 @@ def _arrow(data: bytes, header: list[str], line_column: str | None = None,
         lines = lines[keep]
     if line_column is not None:  # (in Arrow: cheaper than inserting into the frame after)
         table = table.add_column(0, line_column, pa.array(lines, pa.int64()))
-    # no nulls (strings_can_be_null=False): the text dtype pandas' read_csv(dtype=str) gives
-    return table.to_pandas(types_mapper={pa.large_string(): _STR}.get), lines, len(blank)
+    return table, lines, len(blank)
 
 
 def _arrow_blank_rows(table: object) -> np.ndarray:
@@ -102,10 +117,12 @@ def _arrow_blank_rows(table: object) -> np.ndarray:
     return np.zeros(0, dtype=np.int64) if idx is None else idx
 
 
-def read_text_csv(path: Path, line_column: str | None = None) -> TextCSV:
+def read_text_csv(path: Path, line_column: str | None = None, arrow: bool = False) -> TextCSV:
     """Read a CSV as text (see module docstring). An empty or unparseable file raises
     InputError naming the file. `line_column`: the frame's first column, named so, holds each
-    row's editor line (an int64 column, as `lines`)."""
+    row's editor line (an int64 column, as `lines`). `arrow`: a file pyarrow reads is returned
+    as its Arrow table (every column large_string; `arrow_frame` makes the same frame), so a
+    reader can select and stack columns before pandas sees them (issue 15)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -122,10 +139,11 @@ def read_text_csv(path: Path, line_column: str | None = None) -> TextCSV:
     if line_column is not None and line_column in header:
         raise InputError(path, "a column has the name kpis gives the row numbers; rename it",
                          column=line_column)
-    arrow = _arrow(data, header, line_column) if header else None
-    if arrow is not None:
-        frame, lines, n_blank = arrow
-        return TextCSV(frame, lines, n_blank, "utf-8", [])
+    got = _arrow(data, header, line_column) if header else None
+    if got is not None:
+        table, lines, n_blank = got
+        # no nulls (strings_can_be_null=False): the text dtype pandas' read_csv(dtype=str) gives
+        return TextCSV(table if arrow else arrow_frame(table), lines, n_blank, "utf-8", [])
     enc = detect_encoding(data)
     notes: list[str] = []
     text = data.decode("utf-8-sig" if enc == "utf-8" else enc)
