@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,12 +31,21 @@ from kpis.files import neutralise_csv, write_all
 from kpis.log import progress
 from kpis.records import cache
 from kpis.records.engine import LEVELS
+from kpis.records.months import (
+    OpenRange,
+    Ranged,
+    latest_date,
+    month,
+    month_ends,
+    needs_data_range,
+    own_range,
+    run_range,
+)
 from kpis.records.readers import (
     QUARANTINE_COLUMNS,
     REPAIR_COLUMNS,
     ReadResult,
     council_dirs,
-    read_council,
     read_councils,
 )
 
@@ -55,53 +64,6 @@ class ComputeResult:
     accounts: dict[str, dict] = field(default_factory=dict)
     #: the folder the councils were kept in for the next run (kpis.records.cache), if any
     cache_dir: Path | None = None
-
-
-def _month(text: str | None, flag: str) -> pd.Timestamp | None:
-    if text is None:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}", str(text)) or not 1 <= int(str(text)[5:]) <= 12:
-        raise InputError(flag, f"expected YYYY-MM (month 01-12), got {text!r}")
-    return pd.Timestamp(f"{text}-01") + pd.offsets.MonthEnd(0)
-
-
-def month_ends(start: str | None, end: str | None,
-               results: Sequence[ReadResult] = (),
-               latest: pd.Timestamp | None = None) -> pd.DatetimeIndex | None:
-    """Month-ends from --from/--to (either may be missing: then the engine's default for that
-    end is used by passing None when both are missing; one-sided ranges run to/from the data).
-
-    The data's latest date is `latest` if given, else taken from `results`."""
-    first = _month(start, "--from")
-    last = _month(end, "--to")
-    if first is None and last is None:
-        return None
-    if first is None or last is None:
-        if latest is None:
-            latest = _latest_date(results)
-        if last is None:
-            last = (latest + pd.offsets.MonthEnd(0)) if latest is not None else first
-        if first is None:
-            first = last - pd.offsets.MonthEnd(11)
-    if last < first:
-        raise InputError("--to", f"--to {end} is before --from {start}")
-    return pd.date_range(first, last, freq="ME")
-
-
-def _latest_date(results: Sequence[ReadResult]) -> pd.Timestamp | None:
-    latest: pd.Timestamp | None = None
-    for r in results:
-        for col, table in (("referral_date", r.records.referrals), ("decom", r.records.episodes)):
-            if len(table):
-                v = table[col].max()
-                if pd.notna(v) and (latest is None or v > latest):
-                    latest = v
-    return latest
-
-
-def _needs_data_range(start: str | None, end: str | None) -> bool:
-    """Does the month range depend on the data? (--from without --to runs to the latest date.)"""
-    return start is not None and end is None
 
 
 def parse_levels(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -131,55 +93,83 @@ class CouncilResult:
 
 @dataclass
 class _Keyed:
-    """A council's result with the cache key it was found or kept under."""
+    """A council's result with the cache keys it was found or kept under."""
 
-    key: str
+    keys: tuple[str, ...]
     value: object
 
 
-def _council_task(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-                  latest_only: bool, postcodes: Path | None = None,
-                  cache_dir: Path | None = None, code: str = "",
-                  ) -> list[CouncilResult | pd.Timestamp | None | _Keyed]:
-    """Read a batch of councils (`_batches`) and compute each one's figures (or, with
-    `latest_only`, just its latest date); a result per council, in order.
+Months = pd.DatetimeIndex | OpenRange | None  # (what a worker computes a council for)
+
+
+def _council_task(paths: list[Path], me: Months, levels: tuple[str, ...],
+                  postcodes: Path | None = None, cache_dir: Path | None = None,
+                  code: str = "") -> list[CouncilResult | Ranged | _Keyed]:
+    """Read a batch of councils (`_batches`) and compute each one's figures for the month-ends
+    `me` (an `OpenRange`: to each council's own latest date, as a `Ranged`); a result per
+    council, in order.
 
     With `cache_dir`, a council whose key is there is not read or computed again
     (kpis.records.cache); its result says so (`account["reused"]`) and comes wrapped with its
-    key (`_Keyed`, unwrapped by `_run`).
+    keys (`_Keyed`, unwrapped by `_run`). For an OpenRange a council has two entries: its
+    latest date, and its result for its own range.
     Runs in a pool worker or in-process; an InputError reaches the parent whole (it pickles)."""
-    out: list[CouncilResult | pd.Timestamp | None | _Keyed | None] = [None] * len(paths)
-    keys: dict[int, str] = {}
+    out: list[CouncilResult | Ranged | _Keyed | None] = [None] * len(paths)
+    parts = {"levels": levels, "postcodes": postcodes, "code": code}
+    files: dict[int, str] = {}
+
+    def key(i: int, months: pd.DatetimeIndex | None, latest: bool = False) -> str:
+        ms = None if months is None else list(months.strftime("%Y-%m"))
+        return cache.council_key(paths[i], {**parts, "latest_only": latest, "months": ms},
+                                 files[i])
+
     for i, path in enumerate(paths if cache_dir is not None else []):
         t0 = time.perf_counter()
-        keys[i] = key = cache.council_key(path, {
-            "months": None if me is None else list(me.strftime("%Y-%m")), "levels": levels,
-            "latest_only": latest_only, "postcodes": postcodes, "code": code})
-        hit = cache.load(cache_dir, key)
-        if isinstance(hit, CouncilResult) and not latest_only:
-            hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
-            hit.account = {**hit.account, "reused": True}
-            out[i] = _Keyed(key, hit)
-        elif isinstance(hit, dict) and latest_only and "latest" in hit:
-            out[i] = _Keyed(key, hit["latest"])
+        files[i] = cache.files_digest(path, postcodes)
+        if not isinstance(me, OpenRange):
+            hit = _reused(cache_dir, k := key(i, me), t0)
+            out[i] = None if hit is None else _Keyed((k,), hit)
+            continue
+        seen = cache.load(cache_dir, first := key(i, None, latest=True))
+        if not (isinstance(seen, dict) and "latest" in seen):
+            continue
+        own = own_range(me.start, seen["latest"])
+        hit = None if own is None else _reused(cache_dir, k := key(i, own), t0)
+        if own is None or hit is not None:
+            out[i] = _Keyed((first,) if own is None else (first, k),
+                            Ranged(seen["latest"], own, hit))
     todo = [i for i in range(len(paths)) if out[i] is None]
-    done = _council_work([paths[i] for i in todo], me, levels, latest_only, postcodes)
+    done = _council_work([paths[i] for i in todo], me, levels, postcodes)
     for i, got in zip(todo, done, strict=True):  # (each kept in the cache as it is done)
         if cache_dir is None:
             out[i] = got
             continue
-        if isinstance(got, CouncilResult):
-            got.account = {**got.account, "reused": False}
-            cache.store(cache_dir, keys[i], got)
-        else:
-            cache.store(cache_dir, keys[i], {"latest": got})
-        out[i] = _Keyed(keys[i], got)
+        result = got.result if isinstance(got, Ranged) else got
+        keys: tuple[str, ...] = ()
+        if isinstance(got, Ranged):
+            cache.store(cache_dir, k := key(i, None, latest=True), {"latest": got.latest})
+            keys += (k,)
+        if isinstance(result, CouncilResult):
+            result.account = {**result.account, "reused": False}
+            cache.store(cache_dir, k := key(i, got.months if isinstance(got, Ranged) else me),
+                        result)
+            keys += (k,)
+        out[i] = _Keyed(keys, got)
     return out  # type: ignore[return-value]
 
 
-def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-                  latest_only: bool, postcodes: Path | None = None
-                  ) -> Iterator[CouncilResult | pd.Timestamp | None]:
+def _reused(cache_dir: Path, key: str, t0: float) -> CouncilResult | None:
+    """A council's result kept under `key`, marked as reused (None: not there)."""
+    hit = cache.load(cache_dir, key)
+    if not isinstance(hit, CouncilResult):
+        return None
+    hit.read_s, hit.compute_s = time.perf_counter() - t0, 0.0
+    hit.account = {**hit.account, "reused": True}
+    return hit
+
+
+def _council_work(paths: list[Path], me: Months, levels: tuple[str, ...],
+                  postcodes: Path | None = None) -> Iterator[CouncilResult | Ranged]:
     """`_council_task` without the cache: the councils read together (`read_councils`), then
     computed one by one, each result given as soon as it is done (so the cache keeps it even if
     the run stops in the batch); the first council that cannot be read raises its error there.
@@ -187,17 +177,20 @@ def _council_work(paths: list[Path], me: pd.DatetimeIndex | None, levels: tuple[
     if not paths:
         return
     t0 = time.perf_counter()
-    reads = read_councils(paths, postcodes=None if latest_only else postcodes)
+    reads = read_councils(paths, postcodes=postcodes)
     read_s = time.perf_counter() - t0
     rows = [r.rows_in if isinstance(r, ReadResult) else 0 for r in reads]
     for k, r in enumerate(reads):
         if isinstance(r, Exception):  # (the councils before it were given and kept)
             raise r
         reads[k] = None  # type: ignore[call-overload]  # (free each council once computed)
-        if latest_only:
-            yield _latest_date([r])
+        share = read_s * max(rows[k], 1) / max(sum(rows), 1)
+        if not isinstance(me, OpenRange):
+            yield _computed(r, me, levels, share)
             continue
-        yield _computed(r, me, levels, read_s * max(rows[k], 1) / max(sum(rows), 1))
+        latest = latest_date([r])
+        own = own_range(me.start, latest)
+        yield Ranged(latest, own, None if own is None else _computed(r, own, levels, share))
 
 
 def _computed(r: ReadResult, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
@@ -326,27 +319,26 @@ def _worker_init() -> None:
         pass
 
 
-def _run(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None, levels: tuple[str, ...],
-         latest_only: bool = False, postcodes: Path | None = None,
-         cache_dir: Path | None = None, used: set[str] | None = None) -> Iterator[object]:
+def _run(dirs: list[Path], jobs: int, me: Months, levels: tuple[str, ...],
+         postcodes: Path | None = None, cache_dir: Path | None = None,
+         used: set[str] | None = None) -> Iterator[Any]:
     """`_council_task` for every council, results in council order (whatever finishes first);
     with a cache, the keys found or kept go into `used`."""
-    for out in _run_tasks(dirs, jobs, me, levels, latest_only, postcodes, cache_dir):
+    for out in _run_tasks(dirs, jobs, me, levels, postcodes, cache_dir):
         if isinstance(out, _Keyed):
             if used is not None:
-                used.add(out.key)
+                used.update(out.keys)
             out = out.value
         yield out
 
 
-def _run_tasks(dirs: list[Path], jobs: int, me: pd.DatetimeIndex | None,
-               levels: tuple[str, ...], latest_only: bool, postcodes: Path | None,
-               cache_dir: Path | None) -> Iterator[object]:
+def _run_tasks(dirs: list[Path], jobs: int, me: Months, levels: tuple[str, ...],
+               postcodes: Path | None, cache_dir: Path | None) -> Iterator[object]:
     code = ""
     if cache_dir is not None:
         code = cache.code_digest()
-    task = partial(_council_task, me=me, levels=levels, latest_only=latest_only,
-                   postcodes=postcodes, cache_dir=cache_dir, code=code)
+    task = partial(_council_task, me=me, levels=levels, postcodes=postcodes,
+                   cache_dir=cache_dir, code=code)
     batches = _batches(dirs, jobs)
     if jobs == 1:
         for b in batches:
@@ -380,8 +372,9 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     Each worker reads a batch of consecutive councils together (`_batches`, about
     `BATCH_BYTES` of files; `read_councils`), computes them one by one and returns only
     figures and logs, so memory holds at most `jobs` batches' records at a time. With --from
-    but no --to, the range runs to the latest date in any council, so councils are read once
-    more first to find it.
+    but no --to, the range runs to the latest date in any council: each council is computed
+    to its own latest date, and only those whose data end in an earlier month are read again
+    for the run's range (kpis.records.months).
 
     `postcodes`: a postcode centroid file used for every council (kpis compute --postcodes);
     without it each council's own folder is searched for one (kpis.records.readers.postcodes).
@@ -389,8 +382,7 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
 
     `cache_dir`: reuse each council's result from there when nothing it depends on changed,
     and keep this run's results there (kpis.records.cache; entries this run did not use are
-    removed at the end). A single council read to find the range (--from without --to) is
-    always read afresh.
+    removed at the end). With --from but no --to, a council's latest date is kept too.
 
     timings: "read" and "compute" are summed over councils (stage time, whichever process ran
     it; a reused council's read time is the time to hash its files and load its entry); "wall"
@@ -400,8 +392,8 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
     t0 = time.perf_counter()
     used: set[str] = set()
     lv = parse_levels(levels)
-    _month(start, "--from")
-    _month(end, "--to")
+    month(start, "--from")
+    month(end, "--to")
     dirs = council_dirs(Path(path))
     if postcodes is not None and not Path(postcodes).is_file():
         raise InputError(postcodes, "--postcodes: postcode centroid file not found")
@@ -410,20 +402,17 @@ def compute_dir(path: Path, start: str | None = None, end: str | None = None,
         cache_dir = Path(cache_dir) if cache.usable(cache_dir) else None
     read_s = compute_s = 0.0
     results: list[CouncilResult]
-    if _needs_data_range(start, end) and len(dirs) > 1:
-        t = time.perf_counter()
-        dates = [d for d in _run(dirs, n_jobs, None, lv, latest_only=True, cache_dir=cache_dir,
-                                 used=used) if d is not None]
-        read_s += time.perf_counter() - t  # a first pass of reads, to find the latest date
-        me = month_ends(start, end, latest=max(dates) if dates else None)
-        results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
-                            cache_dir=cache_dir, used=used))
-    elif _needs_data_range(start, end):  # one council: read it once
-        t = time.perf_counter()
-        r = read_council(dirs[0], postcodes=postcodes)
-        t1 = time.perf_counter()
-        results = [_computed(r, month_ends(start, end, [r]), lv, t1 - t)]
-        del r
+    if needs_data_range(start, end):  # each council to its own latest date, then some again
+        first = list(_run(dirs, n_jobs, OpenRange(str(start)), lv, postcodes=postcodes,
+                          cache_dir=cache_dir, used=used))
+        me = run_range(str(start), [r.latest for r in first])
+        redo = iter(_run([d for d, r in zip(dirs, first, strict=True) if not r.final_for(me)],
+                         n_jobs, me, lv, postcodes=postcodes, cache_dir=cache_dir, used=used))
+        results = [r.result if r.final_for(me) else next(redo) for r in first]
+        for r in first:  # (the time spent on the councils read again counts too)
+            if r.result is not None and not r.final_for(me):
+                read_s += r.result.read_s
+                compute_s += r.result.compute_s
     else:
         me = month_ends(start, end)
         results = list(_run(dirs, n_jobs, me, lv, postcodes=postcodes,
@@ -571,8 +560,8 @@ def run(args: argparse.Namespace) -> int:
     """`kpis compute` (arguments: input, out, start, end, levels; see kpis.cli)."""
     t0 = time.perf_counter()
     levels = parse_levels(args.levels)
-    _month(args.start, "--from")
-    _month(args.end, "--to")
+    month(args.start, "--from")
+    month(args.end, "--to")
     jobs = getattr(args, "jobs", None)
     if jobs is not None and jobs < 1:
         raise InputError("--jobs", f"must be 1 or more, got {jobs}")

@@ -100,20 +100,28 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def council_key(folder: Path, parts: dict[str, Any]) -> str:
-    """The key of one council: the files the readers would look at (names, lengths, digests),
-    plus `parts` (month-ends, levels, the --postcodes file, the code digest; see the module
-    docstring) and today's date."""
+def files_digest(folder: Path, postcodes: Any = None) -> str:
+    """The files the readers would look at in a council folder (names, lengths, digests), and
+    the --postcodes file if one is given: the part of `council_key` that reads files."""
     from kpis.records.readers.discover import data_files
 
     folder = Path(folder)
-    h = hashlib.sha256(repr(sorted((k, str(v)) for k, v in parts.items())).encode())
-    h.update(f"\nfolder={folder}\0today={date.today().isoformat()}\n".encode())
+    h = hashlib.sha256()
     for p in data_files(folder):
         _framed(h, p.relative_to(folder).as_posix(), p)
-    postcodes = parts.get("postcodes")
     if postcodes:
         _framed(h, "--postcodes", Path(postcodes))
+    return h.hexdigest()
+
+
+def council_key(folder: Path, parts: dict[str, Any], files: str | None = None) -> str:
+    """The key of one council: its files (`files_digest`; `files`: that digest, if already
+    worked out), plus `parts` (month-ends, levels, the --postcodes file, the code digest; see
+    the module docstring) and today's date."""
+    folder = Path(folder)
+    h = hashlib.sha256(repr(sorted((k, str(v)) for k, v in parts.items())).encode())
+    h.update(f"\nfolder={folder}\0today={date.today().isoformat()}\n".encode())
+    h.update((files or files_digest(folder, parts.get("postcodes"))).encode())
     return h.hexdigest()
 
 
