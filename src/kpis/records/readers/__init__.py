@@ -134,31 +134,72 @@ _FLOAT, _DATE = np.dtype("float64"), np.dtype("datetime64[ns]")
 def _children(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per child: SSDA903 header first, then Annex A (first non-missing value wins);
     ethnicity (903 ETHNIC, Annex A Ethnicity) as sent, disability (Annex A) as a boolean.
-    `groupby("child_id", sort=True).first()`, worked out in numpy: each column's first
-    non-missing row per child (`np.minimum.at`) taken at once (issue 15)."""
+    `groupby("child_id", sort=True).first()`, worked out on the frames' own arrays (Arrow
+    text, numpy dates and flags, issue 15): each column's first non-missing row per child
+    (`np.minimum.at`) taken at once."""
     frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return empty("children")
     names = [{("ethnicity" if c == "ethnic" else c): c for c in f.columns} for f in frames]
-
-    def column(c: str, dtype: str) -> pd.Series:
-        """Column `c` of every frame, one after another (missing where a frame lacks it)."""
-        return pd.concat([f[have[c]].astype(dtype) if c in have
-                          else pd.Series(pd.NA, index=range(len(f)), dtype=dtype)
-                          for f, have in zip(frames, names, strict=True)], ignore_index=True)
-
-    codes, ids = pd.factorize(column("child_id", "string"), sort=True)
+    codes, ids = _sorted_codes(_stack(frames, names, "child_id", "string"))
     out: dict[str, object] = {"child_id": ids}
     known = codes >= 0
     for c, dtype in (("sex", "string"), ("dob", "datetime64[ns]"), ("ethnicity", "string"),
                      ("disability", "boolean")):
-        s = column(c, dtype)
+        s = _stack(frames, names, c, dtype)
         pos = np.flatnonzero(known & s.notna().to_numpy())
         first = np.full(len(ids), len(s), dtype=np.int64)
         np.minimum.at(first, codes[pos], pos)
         first[first == len(s)] = -1  # (no value for that child)
         out[c] = s.array.take(first, allow_fill=True)
     return pd.DataFrame(out)
+
+
+def _stack(frames: list[pd.DataFrame], names: list[dict[str, str]], c: str,
+           dtype: str) -> pd.Series:
+    """Column `c` of every frame as `dtype`, one after another (missing where a frame lacks
+    it): what `pd.concat` of the columns gives, put together from their Arrow chunks or numpy
+    arrays (pandas' concat, and its filling of a column of missing, cost more than the rest)."""
+    parts = [_as(f[have[c]], dtype) if c in have else None
+             for f, have in zip(frames, names, strict=True)]
+    sizes = [len(f) for f in frames]
+    if dtype == "string":
+        import pyarrow as pa
+
+        chunks = [chunk for p, n in zip(parts, sizes, strict=True)
+                  for chunk in (p.array._pa_array.chunks if p is not None  # type: ignore[union-attr]
+                                else [pa.nulls(n, pa.large_string())])]
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+    if dtype == "boolean":
+        values = np.concatenate([p.array._data if p is not None else np.zeros(n, bool)  # type: ignore[union-attr]
+                                 for p, n in zip(parts, sizes, strict=True)])
+        mask = np.concatenate([p.array._mask if p is not None else np.ones(n, bool)  # type: ignore[union-attr]
+                               for p, n in zip(parts, sizes, strict=True)])
+        return pd.Series(pd.arrays.BooleanArray(values, mask))
+    return pd.Series(np.concatenate([p.to_numpy() if p is not None else np.full(n, None, dtype)
+                                     for p, n in zip(parts, sizes, strict=True)]))
+
+
+def _as(s: pd.Series, dtype: str) -> pd.Series:
+    """`s.astype(dtype)`, without the call when it is of that type already."""
+    return s if s.dtype == pd.api.types.pandas_dtype(dtype) else s.astype(dtype)
+
+
+def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """`pd.factorize(ids, sort=True)` of an Arrow text column, by Arrow: its dictionary
+    encoding with the dictionary sorted (Arrow orders text by its UTF-8 bytes, which is code
+    point order, as Python's sort of the same strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(ids.array._pa_array).combine_chunks()  # type: ignore[attr-defined]
+    order = pc.array_sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    raw = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.where(raw >= 0, rank[np.maximum(raw, 0)], -1) if len(order) else raw
+    return codes, pd.arrays.ArrowStringArray(
+        enc.dictionary.take(pa.array(order)).cast(pa.large_string()))
 
 
 def _header_conflicts(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
