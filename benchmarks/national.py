@@ -86,14 +86,15 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def measure(folder: Path, jobs: int) -> dict[str, float]:
-    """`compute_dir` on every council under `folder` with `jobs` processes."""
+def measure(folder: Path, jobs: int, open_range: bool = False) -> dict[str, float]:
+    """`compute_dir` on every council under `folder` with `jobs` processes (`open_range`:
+    --from without --to, to the latest date in the data)."""
     sys.path.insert(0, str(ROOT / "src"))
     from kpis.records.batch import compute_dir
 
     t0 = time.perf_counter()
     c0 = _cpu()
-    res = compute_dir(folder, START, END, levels=LEVELS, jobs=jobs)
+    res = compute_dir(folder, START, None if open_range else END, levels=LEVELS, jobs=jobs)
     wall = time.perf_counter() - t0
     cpu = _cpu() - c0
     return {"councils": len(res.rows_read), "jobs": res.timings["jobs"],
@@ -159,9 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--open-range", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.jobs)))
+        print(json.dumps(measure(args.measure, args.jobs, args.open_range)))
         return 0
     if args.cache:
         print(json.dumps(measure_cache(args.cache)))
@@ -179,14 +181,16 @@ def main(argv: list[str] | None = None) -> int:
         if gen_s is not None:
             print(f"generated {args.councils} councils in {gen_s:.1f} s -> {folder}", flush=True)
     load = os.getloadavg()[0]
-    bare, j1, j2 = [], [], []
+    bare, j1, j2, j2_open = [], [], [], []
     for i in range(args.repeat):
         bare.append(sub("--bare", str(folder)))
         j1.append(sub("--measure", str(folder), "--jobs", "1"))
         j2.append(sub("--measure", str(folder), "--jobs", "2"))
+        j2_open.append(sub("--measure", str(folder), "--jobs", "2", "--open-range"))
         print(f"run {i + 1}: bare {bare[-1]['seconds']:.1f} s, read {j1[-1]['read_s']:.1f} s, "
               f"compute {j1[-1]['compute_s']:.1f} s, wall j1 {j1[-1]['wall_s']:.1f} s, "
-              f"wall j2 {j2[-1]['wall_s']:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+              f"wall j2 {j2[-1]['wall_s']:.1f} s, --from only j2 {j2_open[-1]['wall_s']:.1f} s "
+              f"(load {os.getloadavg()[0]:.1f})", flush=True)
     b, s, p = best(bare, "seconds"), best(j1, "wall_s"), best(j2, "wall_s")
     read_s = min(r["read_s"] for r in j1)
     compute_s = min(r["compute_s"] for r in j1)
@@ -208,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"peak: largest single process {peak_one:.2f} GB; jobs=2 parent + 2 workers "
           f"{peak_all:.2f} GB")
+    o = best(j2_open, "wall_s")
+    print(f"--from {START} without --to (to the latest date in the data: the same months here), "
+          f"jobs=2: wall {o['wall_s']:.1f} s, CPU {o['cpu_s']:.1f} s (each council read once)")
     c = sub("--cache", str(folder))
     print(f"with kpis compute's council cache (jobs=2): cold run that fills it "
           f"{c['fill_s']:.1f} s (CPU {c['fill_cpu']:.1f} s; {c['cache_mb']:.0f} MB kept); "

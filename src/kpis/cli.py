@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--input", type=Path, required=True)
     m.add_argument("--out", type=Path, required=True)
     m.add_argument("--from", dest="start", default=None, help="first month-end, YYYY-MM")
-    m.add_argument("--to", dest="end", default=None, help="last month-end, YYYY-MM")
+    m.add_argument("--to", dest="end", default=None,
+                   help="last month-end, YYYY-MM (with --from only: the latest in the data)")
     m.add_argument("--levels", default="council,team,worker")
     m.add_argument("--jobs", type=_positive, default=None,
                    help="councils processed at once (default: one per CPU)")

@@ -192,7 +192,7 @@ def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(ids.array._pa_array).combine_chunks()  # type: ignore[attr-defined]
+    enc = pc.dictionary_encode(ids.array._pa_array.combine_chunks())  # type: ignore[attr-defined]
     order = pc.array_sort_indices(enc.dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
