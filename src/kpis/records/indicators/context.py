@@ -46,6 +46,26 @@ def _labels(s: pd.Series) -> tuple[np.ndarray, object]:
             pd.array(enc.dictionary, dtype="string"))
 
 
+def _labels_of(cols: list[pd.Series]) -> tuple[np.ndarray, object]:
+    """`_labels` of the columns one after another (as of their `pd.concat`): Arrow text is
+    joined in Arrow, without pandas' concat (which cost more than the hashing)."""
+    texts = [c if c.dtype == _STRING else c.astype("string") for c in cols]
+    if not all(t.dtype.storage == "pyarrow" for t in texts):
+        return _labels(pd.concat(texts, ignore_index=True))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [pa.array(t.array) for t in texts]  # (Arrow's own: a chunked array)
+    chunks = [ch if ch.type == pa.large_string() else ch.cast(pa.large_string())
+              for a in arrays for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.large_string()).combine_chunks())
+    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp),
+            pd.array(enc.dictionary, dtype="string"))
+
+
+_STRING = pd.StringDtype()
+
+
 def _positions(index: pd.Index, t: pd.Series) -> np.ndarray:
     """`index.get_indexer(t)` as int64 for an index of distinct ids (-1: missing or absent);
     Arrow text is looked up in Arrow (the same positions, without pandas' object copies)."""
@@ -129,8 +149,8 @@ class Context:
         tables = [t for t in self.CHILD_TABLES if len(getattr(self.records, t))]
         if not tables:
             return pd.Index([], dtype=object)
-        cols = [getattr(self.records, t)["child_id"].astype("string") for t in tables]
-        codes, uniques = _labels(pd.concat(cols, ignore_index=True))  # as pd.factorize
+        cols = [getattr(self.records, t)["child_id"] for t in tables]
+        codes, uniques = _labels_of(cols)  # as pd.factorize of them one after another
         bounds = np.cumsum([0, *map(len, cols)])
         for t, lo, hi in zip(tables, bounds[:-1], bounds[1:], strict=True):
             self._codes[t] = codes[lo:hi].astype(np.int64)
@@ -196,9 +216,8 @@ class Context:
         """(workers_index, worker codes of the workers rows, of the sw_episodes rows): one
         factorize of both id columns (codes are positions in the index; missing: -1)."""
         r = self.records
-        w = r.workers["worker_id"].astype("string")
-        codes, uniques = _labels(pd.concat([w, r.sw_episodes["sw_id"].astype("string")],
-                                           ignore_index=True))
+        w = r.workers["worker_id"]
+        codes, uniques = _labels_of([w, r.sw_episodes["sw_id"]])
         codes = np.asarray(codes, dtype=np.int64)
         return pd.Index(uniques), codes[:len(w)], codes[len(w):]
 
