@@ -279,6 +279,27 @@ def test_excel_empty_rows_dropped_counted_and_row_numbers_exact(tmp_path: Path) 
     assert _balanced(r)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])  # (pyarrow's path; pandas')
+def test_row_numbers_after_a_cell_over_several_lines(tmp_path: Path, encoding: str) -> None:
+    """A quoted cell holding line breaks (a team name typed over two lines) moves the rows
+    after it down: the quarantine names the line an editor shows, not the record number."""
+    annex = {"List_3.csv": None}
+    root = make_council(tmp_path / "c", annex=annex)
+    (root / "annex_a" / "List_3.csv").write_bytes((
+        f"{CHILD},Date of referral,Referral NFA?,Allocated Team\r\n"
+        "C1,M,01/02/2010,03/04/2019,N,\"North\r\nteam \u2018A\u2019\"\r\n"  # lines 2-3
+        "C2,M,01/02/2010,31/02/2019,N,T1\r\n"  # line 4: bad date
+        "C3,M,01/02/2010,04/04/2019,N,\"T\r\n\r\n2\"\r\n"  # lines 5-7
+        "C4,M,01/02/2010,32/04/2019,N,T1\r\n"  # line 8: bad date
+        ).encode(encoding))
+    r = read_council(root)
+    assert r.quarantine[["row", "reason"]].values.tolist() == [[4, "unparseable date"],
+                                                              [8, "unparseable date"]]
+    assert r.records.referrals["team"].tolist() == ["North\r\nteam \u2018A\u2019",
+                                                    "T\r\n\r\n2"]
+    assert _balanced(r)
+
+
 # --- Hostile dates ---------------------------------------------------------------------------
 
 def test_sentinel_dates(tmp_path: Path) -> None:

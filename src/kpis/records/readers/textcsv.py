@@ -89,7 +89,7 @@ def _arrow(data: bytes, header: list[str], line_column: str | None = None,
         return None
     if table.column_names != header:
         return None
-    lines = np.arange(table.num_rows) + 2  # header is line 1
+    lines = _record_lines(data, table.num_rows)
     blank = _arrow_blank_rows(table)
     if len(blank):
         keep = np.ones(table.num_rows, dtype=bool)
@@ -99,6 +99,28 @@ def _arrow(data: bytes, header: list[str], line_column: str | None = None,
     if line_column is not None:  # (in Arrow: cheaper than inserting into the frame after)
         table = table.add_column(0, line_column, pa.array(lines, pa.int64()))
     return table, lines, len(blank)
+
+
+def _record_lines(data: bytes | str, n: int) -> np.ndarray:
+    """The editor line each of the `n` data records starts on (the header is line 1): the
+    record number + 1, unless a quoted cell holds a line break (a note typed over several
+    lines), which moves every record after it down; then the lines are counted record by
+    record (Python's csv reader, on such files only)."""
+    nl = "\n" if isinstance(data, str) else b"\n"
+    breaks = data.count(nl)  # (a file of old Mac line ends, "\r" alone: counted as such)
+    if not breaks:
+        nl = "\r" if isinstance(data, str) else b"\r"
+        breaks = data.count(nl)
+    if breaks - int(data.endswith(nl)) <= n:  # (no more line breaks than records: one each)
+        return np.arange(n, dtype=np.int64) + 2
+    text = data if isinstance(data, str) else data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts, line = [], 1
+    for _ in reader:  # (per record: only files with line breaks inside cells come here)
+        starts.append(line)
+        line = reader.line_num + 1
+    got = np.array(starts[1: n + 1], dtype=np.int64)  # (the header's record is line 1)
+    return got if len(got) == n else np.arange(n, dtype=np.int64) + 2
 
 
 def _arrow_blank_rows(table: object) -> np.ndarray:
@@ -158,7 +180,7 @@ def read_text_csv(path: Path, line_column: str | None = None, arrow: bool = Fals
     except pd.errors.EmptyDataError as err:
         raise InputError(path, "empty file") from err
     frame = frame.fillna("")
-    lines = np.arange(len(frame)) + 2  # header is line 1
+    lines = _record_lines(text, len(frame))
     if len(frame.columns):
         blank = np.ones(len(frame), dtype=bool)
         for c in frame.columns:
