@@ -13,6 +13,9 @@ every run in its own subprocess (so its peak memory is its own):
   compute            `engine.compute` stage time summed over councils (jobs=1 run), 12
                      month-ends (2020-04 .. 2021-03), council and team level;
   wall j1, wall j2   elapsed time of `compute_dir` with jobs=1 and jobs=2 (read + compute);
+  --from only        wall j2 again with --from 2020-04 and no --to (the range runs to the
+                     latest date in the data: here the same 12 month-ends), which before the
+                     fifth session read every council twice;
   CPU s              CPU seconds of all processes of a run (getrusage), less stretched than
                      wall time when other work shares the machine;
   peak GB            max RSS of the parent and of the largest pool worker (getrusage); with

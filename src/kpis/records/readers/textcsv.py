@@ -106,12 +106,18 @@ def _record_lines(data: bytes | str, n: int) -> np.ndarray:
     record number + 1, unless a quoted cell holds a line break (a note typed over several
     lines), which moves every record after it down; then the lines are counted record by
     record (Python's csv reader, on such files only)."""
-    nl = "\n" if isinstance(data, str) else b"\n"
-    breaks = data.count(nl)  # (a file of old Mac line ends, "\r" alone: counted as such)
-    if not breaks:
-        nl = "\r" if isinstance(data, str) else b"\r"
-        breaks = data.count(nl)
-    if breaks - int(data.endswith(nl)) <= n:  # (no more line breaks than records: one each)
+    def count(nl: str) -> int:  # (bytes counted by numpy: about twice as fast as .count)
+        if isinstance(data, str):
+            return data.count(nl)
+        return int(np.count_nonzero(np.frombuffer(data, np.uint8) == ord(nl)))
+
+    nl = "\n"
+    breaks = count(nl)
+    if not breaks:  # (a file of old Mac line ends, "\r" alone)
+        nl = "\r"
+        breaks = count(nl)
+    ends = data.endswith(nl if isinstance(data, str) else nl.encode())
+    if breaks - int(ends) <= n:  # (no more line breaks than records: one line each)
         return np.arange(n, dtype=np.int64) + 2
     text = data if isinstance(data, str) else data.decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
