@@ -25,17 +25,19 @@ every run in its own subprocess (so its peak memory is its own):
 
 Targets: wall with jobs=2 <= 30 s; peak <= 2 GB (parent + workers); kpis read <= 3x bare read.
 
-Measured 27 Nov 2026 (fourth session), /tmp/nat150 (150 councils, 23.1M rows, 1,650 CSVs,
-1.89 GB), 2-core machine, `--repeat 1`: bare read 11.7 s wall / 11.6 s CPU; kpis read 61.8 s,
-compute 34.0 s (stage sums, jobs=1); wall j1 96.6 s (CPU 96.2 s), wall j2 48.4 s (CPU 90.8 s);
-peak 1.59 GB parent + 2 workers. With the cache: fill 48.6 s, nothing changed 3.3 s, one
-council changed 3.5 s. Targets: peak met; wall j2 and read (5.3x) missed. The machine ran
-about 8% slower than for the third session's figures (bare read 10.8 s then), so compare
-side by side: against the session start (f8fba51), in turns in the same hour, jobs=2 wall
-went from 56.6 / 59.9 s to 47.9 / 50.4 s and reading alone from 73-77 s to 58-59 s CPU
-(councils read in batches). Earlier: third session of 27 Nov, wall j2 60.5 s (read 63.6 s,
-compute 27.6 s, bare 10.8 s: 5.9x); second session 73.5 s; first session 109.9 s; 26 Nov,
-before issue 15's speed-ups, 291 s.
+Measured 27 Nov 2026 (fifth session, 20:20), /tmp/nat150 (150 councils, 23.1M rows, 1,650
+CSVs, 1.89 GB), 2-core machine, `--repeat 1`: bare read 11.1 s wall / 11.0 s CPU; kpis read
+51.3 s (4.6x), compute 32.0 s (stage sums, jobs=1); wall j1 84.0 s (CPU 83.8 s), wall j2
+42.9 s (CPU 81.1 s); --from only, j2 40.2 s (CPU 76.3 s); peak 1.60 GB parent + 2 workers.
+With the cache: fill 42.5 s, nothing changed 2.4 s, one council changed 3.2 s. Targets: peak
+met; wall j2 and read missed. The machine's speed drifts by up to 20% within an hour, so
+compare side by side: against the session start (fcda11a), in turns, reading alone went from
+47.7-63.3 s to 46.7-54.4 s CPU (-2% to -15% a pair: CSVs kept in Arrow until stacked), jobs=2
+wall by a mean -4% over four pairs (within the drift), and --from without --to from 67.2 /
+75.0 s to 46.7 / 44.2 s (each council read once, not twice). Earlier: fourth session wall j2
+48.4 s (read 61.8 s, compute 34.0 s, bare 11.7 s: 5.3x); third session 60.5 s (bare 10.8 s:
+5.9x); second session 73.5 s; first session 109.9 s; 26 Nov, before issue 15's speed-ups,
+291 s.
 
     .venv/bin/python benchmarks/national.py [--councils 150] [--repeat 2] [--data DIR]
 """
