@@ -29,19 +29,15 @@ def month(text: str | None, flag: str) -> pd.Timestamp | None:
 
 
 def month_ends(start: str | None, end: str | None,
-               results: Sequence[ReadResult] = (),
                latest: pd.Timestamp | None = None) -> pd.DatetimeIndex | None:
     """Month-ends from --from/--to (either may be missing: then the engine's default for that
-    end is used by passing None when both are missing; one-sided ranges run to/from the data).
-
-    The data's latest date is `latest` if given, else taken from `results`."""
+    end is used by passing None when both are missing; one-sided ranges run to/from the data,
+    whose latest date is `latest`)."""
     first = month(start, "--from")
     last = month(end, "--to")
     if first is None and last is None:
         return None
     if first is None or last is None:
-        if latest is None:
-            latest = latest_date(results)
         if last is None:
             last = (latest + pd.offsets.MonthEnd(0)) if latest is not None else first
         if first is None:

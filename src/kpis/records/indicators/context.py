@@ -23,6 +23,7 @@ from kpis.records.indicators.arrays import (
     shift_months,
 )
 from kpis.records.indicators.episodes import periods_and_runs
+from kpis.records.readers.arrow_text import dictionary_codes, text_chunks
 from kpis.records.tables import Records
 
 UNALLOCATED = "unallocated"
@@ -30,37 +31,19 @@ UNKNOWN_TEAM = "unknown"
 
 
 def _labels(s: pd.Series) -> tuple[np.ndarray, object]:
-    """(codes, distinct labels) of a label column, as `pd.factorize` gives them; an Arrow text
-    column is encoded by Arrow directly (pandas' wrapping costs more than the hashing)."""
-    t = s.astype("string")
-    if t.dtype.storage != "pyarrow":
-        return pd.factorize(t)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(t.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    enc = pc.dictionary_encode(arr)
-    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp),
-            pd.array(enc.dictionary, dtype="string"))
+    """(codes, distinct labels) of a label column, as `pd.factorize` gives them."""
+    return _labels_of([s])
 
 
 def _labels_of(cols: list[pd.Series]) -> tuple[np.ndarray, object]:
     """`_labels` of the columns one after another (as of their `pd.concat`): Arrow text is
-    joined in Arrow, without pandas' concat (which cost more than the hashing)."""
+    encoded by Arrow directly, joined in Arrow (pandas' concat and wrapping cost more than
+    the hashing)."""
     texts = [c if c.dtype == _STRING else c.astype("string") for c in cols]
     if not all(t.dtype.storage == "pyarrow" for t in texts):
-        return _labels(pd.concat(texts, ignore_index=True))
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arrays = [pa.array(t.array) for t in texts]  # (Arrow's own: a chunked array)
-    chunks = [ch if ch.type == pa.large_string() else ch.cast(pa.large_string())
-              for a in arrays for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.large_string()).combine_chunks())
-    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp),
-            pd.array(enc.dictionary, dtype="string"))
+        return pd.factorize(texts[0] if len(texts) == 1 else pd.concat(texts, ignore_index=True))
+    codes, uniques = dictionary_codes([ch for t in texts for ch in text_chunks(t)])
+    return codes, pd.array(uniques, dtype="string")
 
 
 _STRING = pd.StringDtype()

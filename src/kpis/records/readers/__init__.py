@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kpis.errors import InputError
+from kpis.records.readers.arrow_text import dictionary_codes, text_chunks
 from kpis.records.readers.audits import clean_audits
 from kpis.records.readers.dates import apply_extract_date, infer_extract_date
 from kpis.records.readers.detect import table_specs
@@ -167,7 +168,7 @@ def _stack(frames: list[pd.DataFrame], names: list[dict[str, str]], c: str,
         import pyarrow as pa
 
         chunks = [chunk for p, n in zip(parts, sizes, strict=True)
-                  for chunk in (p.array._pa_array.chunks if p is not None  # type: ignore[union-attr]
+                  for chunk in (text_chunks(p) if p is not None
                                 else [pa.nulls(n, pa.large_string())])]
         return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
     if dtype == "boolean":
@@ -192,14 +193,13 @@ def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(ids.array._pa_array.combine_chunks())  # type: ignore[attr-defined]
-    order = pc.array_sort_indices(enc.dictionary).to_numpy()
+    raw, dictionary = dictionary_codes(text_chunks(ids))
+    order = pc.array_sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    raw = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    raw = raw.astype(np.int64)
     codes = np.where(raw >= 0, rank[np.maximum(raw, 0)], -1) if len(order) else raw
-    return codes, pd.arrays.ArrowStringArray(
-        enc.dictionary.take(pa.array(order)).cast(pa.large_string()))
+    return codes, pd.arrays.ArrowStringArray(dictionary.take(pa.array(order)))
 
 
 def _header_conflicts(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -431,10 +431,7 @@ def _repair_together(readings: list[_Reading], table: str, repair: Repair) -> No
 
 def _records(reading: _Reading, specs: dict, postcodes: Path | None) -> ReadResult:
     """A council's ReadResult from its tables (`read_council`, after the 903 repairs)."""
-    path, found, tables, qs, rs = reading.path, reading.found, reading.tables, reading.qs, \
-        reading.rs
-    notes, rows_in, blank, extract = reading.notes, reading.rows_in, reading.blank, \
-        reading.extract
+    tables, notes = reading.tables, list(reading.notes)
     episodes = reading.repaired.get("episodes", tables.get("episodes"))
     sw = reading.repaired.get("sw_episodes", tables.get("sw_episodes"))
     workers, team_notes = _apply_team_map(tables.get("workers"), tables.get("team_map"))
@@ -442,28 +439,30 @@ def _records(reading: _Reading, specs: dict, postcodes: Path | None) -> ReadResu
     children = _children([tables.get("header")]
                          + [tables[t] for t in tables
                             if specs[t]["group"] == "annex_a" and "child_id" in tables[t]])
-    records = Records(council=reading.name or path.name,
+    records = Records(council=reading.name or reading.path.name,
                       children=_contract(children, "children"))
     for t in COLUMNS:
         if t == "children":
             continue
         df = {"episodes": episodes, "sw_episodes": sw, "workers": workers}.get(t, tables.get(t))
         setattr(records, t, _contract(df, t))
-    notes += _attach_postcodes(records, postcodes or found.info.get("postcodes"), path)
-    quarantine = concat([q for q in qs if len(q)], empty_quarantine())
+    notes += _attach_postcodes(records, postcodes or reading.found.info.get("postcodes"),
+                               reading.path)
+    quarantine = concat([q for q in reading.qs if len(q)], empty_quarantine())
     quarantine = quarantine[QUARANTINE_COLUMNS].reset_index(drop=True)
-    repairs = concat([r for r in rs if len(r)], empty_repairs())[REPAIR_COLUMNS]
+    repairs = concat([r for r in reading.rs if len(r)], empty_repairs())[REPAIR_COLUMNS]
     repairs = repairs.reset_index(drop=True)
     rows = {t: len(df) for t, df in records.tables().items()}
     kept = sum(len(df) for t, df in tables.items()
                if t not in ("episodes", "sw_episodes"))
     kept += len(records.episodes) + len(records.sw_episodes)
     merged = int(repairs["action"].isin(MERGE_ACTIONS).sum())
+    rows_in, blank = reading.rows_in, reading.blank
     if rows_in != kept + len(quarantine) + blank + merged:  # pragma: no cover - a reader bug
         notes.append(f"row accounting off: {rows_in} in, {kept} read, {len(quarantine)} "
                      f"quarantined, {blank} blank, {merged} merged")
     return ReadResult(records, quarantine, repairs, rows, rows_in, blank, merged, kept, notes,
-                      extract)
+                      reading.extract)
 
 
 def _attach_postcodes(records: Records, source: str | Path | None, folder: Path) -> list[str]:

@@ -21,6 +21,29 @@ def text_array(s: Any) -> Any:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+def text_chunks(s: Any) -> list[Any]:
+    """A pandas Arrow text column's chunks, as large_string arrays (no copy of the text): the
+    columns of several tables joined in Arrow without pandas' concat."""
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
+
+
+def dictionary_codes(chunks: list[Any]) -> tuple[np.ndarray, Any]:
+    """Arrow's dictionary encoding of text chunks taken one after another: (code of each cell,
+    -1 when missing, as intp; the distinct cells in order of first appearance), what
+    `pd.factorize` gives, without pandas' wrapping."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = pa.chunked_array(chunks, pa.large_string()).combine_chunks()
+    enc = pc.dictionary_encode(whole)
+    return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp), \
+        enc.dictionary
+
+
 def arrow_bytes(arr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(start offset, byte length, valid mask) of every cell of an Arrow (large_)string array,
     and its UTF-8 bytes as one uint8 array (views of Arrow's buffers; only the offsets copied)."""

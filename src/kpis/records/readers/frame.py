@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from kpis.errors import InputError
-from kpis.records.readers.arrow_text import arrow_bytes, fixed_dates, text_array
+from kpis.records.readers.arrow_text import (
+    arrow_bytes,
+    dictionary_codes,
+    fixed_dates,
+    text_array,
+    text_chunks,
+)
 from kpis.records.readers.parsing import (
     BAD_DATE,
     BAD_NUMBER,
@@ -61,12 +67,8 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     if not isinstance(s.dtype, pd.StringDtype):
         return None
     if s.dtype.storage == "pyarrow":  # Arrow's dictionary encoding, without pandas' wrapping
-        import pyarrow.compute as pc
-
-        enc = pc.dictionary_encode(text_array(s))
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-        uniques = pd.Series(pd.arrays.ArrowStringArray(enc.dictionary, dtype=s.dtype))
-        return codes, uniques
+        codes, uniques = dictionary_codes(text_chunks(s))
+        return codes, pd.Series(pd.arrays.ArrowStringArray(uniques, dtype=s.dtype))
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques, dtype=s.dtype)
 
